@@ -1,0 +1,34 @@
+"""The shape of one block: is it running prose, a short label, a list item?
+
+These are single-page signals. They decide alone when a page has no
+neighbours to compare with (the seeds), and break ties otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+
+TERMINAL = tuple('.!?…"”’»)')  # a sentence ends with one of these
+BULLET = re.compile(r"^\s*(?:[-–—•*·▪●◦]|\d{1,3}[.)])\s+\S")
+
+PROSE_MIN_WORDS = 8  # fewer words than this is a label, a title or a list item
+PROSE_LONG_WORDS = 16  # this many words is prose even without a final full stop (standfirsts)
+PROSE_MAX_CAPITALISED = 0.5  # title-case lines, credits and name lists are not prose
+
+
+def capitalised_share(words: list[str]) -> float:
+    """Share of words that start with an upper-case letter (caseless scripts count as lower)."""
+    if not words:
+        return 0.0
+    return sum(1 for w in words if w[:1].isupper() or w[1:2].isupper() and not w[:1].isalnum()) / len(words)
+
+
+def is_prose(text: str, words: list[str] | None = None) -> bool:
+    """Running text: enough words, mostly lower case, and a sentence ending (or long)."""
+    words = text.split() if words is None else words
+    n = len(words)
+    if n < PROSE_MIN_WORDS:
+        return False
+    if capitalised_share(words) > PROSE_MAX_CAPITALISED:
+        return False
+    return n >= PROSE_LONG_WORDS or text.rstrip().endswith(TERMINAL)

@@ -1,0 +1,130 @@
+"""Pick a page's own content from per-block signals: the main run and its headline.
+
+Own content is one long run of prose blocks (the body, with the standfirst
+just before it), headed by exactly one short line (the headline). Chrome sits
+at the edges and between the headline and the body (section labels,
+datelines); teasers come as short runs of one or two paragraphs separated by
+short lines. So:
+
+1. a *run* is a sequence of usable prose blocks in which consecutive ones are
+   separated by at most ``MAX_GAP`` other blocks (list items do not count);
+   a block that is the content of another article breaks the run at once;
+2. the run with the most weighted prose characters is the body;
+3. the headline is the short block just above the run's first block, after
+   skipping at most ``MAX_HEAD_SKIP`` chrome labels;
+4. blocks inside the run that are not chrome (list items, short paragraphs)
+   are content too.
+
+The cross-page stages decide the signals (`foreign`, `elsewhere`, `label`,
+`weight`); this module is the pure per-page core and knows nothing of shards
+or sites, so a page alone (no neighbours) still gets a sensible answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+CONTENT, CHROME, TEASER = 0, 1, 2
+ROLE_NAMES = ("content", "chrome", "teaser")
+
+MAX_GAP = 2  # non-prose blocks allowed between two paragraphs of one body
+MAX_HEAD_SKIP = 2  # chrome labels allowed between the headline and the body
+MAX_HEAD_WORDS = 30  # a longer block is not a headline
+
+
+@dataclass(slots=True)
+class BlockSignals:
+    """Per-block arrays of one page (or a shard, sliced per page by `select_shard`).
+
+    prose      running text by shape
+    bullet     a list item (does not count as a gap)
+    foreign    not this article's: site chrome, or another article's block
+    elsewhere  the own content of another article (teaser): breaks a run
+    label      a line repeated inside the page, or a site template line
+    weight     how much a prose block counts when choosing the body (rarer counts more)
+    nwords, nchars
+    """
+
+    prose: np.ndarray
+    bullet: np.ndarray
+    foreign: np.ndarray
+    elsewhere: np.ndarray
+    label: np.ndarray
+    weight: np.ndarray
+    nwords: np.ndarray
+    nchars: np.ndarray
+
+    def page(self, lo: int, hi: int) -> BlockSignals:
+        return BlockSignals(*(getattr(self, f)[lo:hi] for f in self.__slots__))
+
+
+def _runs(s: BlockSignals) -> list[tuple[int, int, float]]:
+    """(first, last, score) of every run of usable prose blocks."""
+    n = len(s.prose)
+    usable = s.prose & ~s.foreign
+    runs: list[tuple[int, int, float]] = []
+    first = last = -1
+    score = 0.0
+    gap = 0
+    for i in range(n):
+        if s.elsewhere[i]:
+            if first >= 0:
+                runs.append((first, last, score))
+            first, gap, score = -1, 0, 0.0
+            continue
+        if usable[i]:
+            if first < 0:
+                first = i
+            last = i
+            score += float(s.weight[i]) * float(s.nchars[i])
+            gap = 0
+        elif first >= 0 and not s.bullet[i]:
+            gap += 1
+            if gap > MAX_GAP:
+                runs.append((first, last, score))
+                first, gap, score = -1, 0, 0.0
+    if first >= 0:
+        runs.append((first, last, score))
+    return runs
+
+
+def select_page(s: BlockSignals) -> np.ndarray:
+    """Role of each block of one page: CONTENT, CHROME or TEASER."""
+    n = len(s.prose)
+    role = np.where(s.prose & ~s.label, TEASER, CHROME).astype(np.int8)
+    role[s.elsewhere] = TEASER
+    if n == 0:
+        return role
+    runs = _runs(s)
+    if not runs:
+        return role
+    first, last, _ = max(runs, key=lambda r: (r[2], -r[0]))
+    for i in range(first, last + 1):
+        if not s.foreign[i] and not s.label[i] and not s.elsewhere[i] and (s.prose[i] or s.nwords[i] > 0):
+            # a non-prose block inside the body is content only when it is not a lone label
+            if s.prose[i] or s.bullet[i] or _is_interior_text(s, i, first, last):
+                role[i] = CONTENT
+    head = first - 1
+    skipped = 0
+    while head >= 0 and skipped < MAX_HEAD_SKIP and (s.foreign[head] or s.label[head]) and not s.elsewhere[head]:
+        head -= 1
+        skipped += 1
+    if (head >= 0 and not s.foreign[head] and not s.label[head] and not s.elsewhere[head]
+            and 0 < s.nwords[head] <= MAX_HEAD_WORDS):
+        role[head] = CONTENT
+    return role
+
+
+def _is_interior_text(s: BlockSignals, i: int, first: int, last: int) -> bool:
+    """A short block between two body paragraphs, with body paragraphs on both sides of it."""
+    return first < i < last and s.nwords[i] >= 2 and not s.foreign[i]
+
+
+def select_shard(s: BlockSignals, page_starts: np.ndarray) -> np.ndarray:
+    """Roles for a shard: `page_starts` are the offsets of each page's first block, plus the end."""
+    out = np.empty(len(s.prose), dtype=np.int8)
+    for lo, hi in zip(page_starts[:-1], page_starts[1:], strict=True):
+        out[lo:hi] = select_page(s.page(int(lo), int(hi)))
+    return out

@@ -1,0 +1,127 @@
+"""Cross-page signals: how far each block spreads over its site, in pages and in articles.
+
+Chrome spreads over nearly every page of a site whatever the article; a teaser
+over a handful of unrelated articles; own content over the copies of one
+article only. Pass 1 counts pages (no articles are known yet); pass 2 counts
+duplicate clusters and which cluster *claims* a block (has it in its own
+content in pass 1): a block claimed by another cluster is a teaser here.
+
+All counting is SQL in DuckDB over the block shards on disk, so memory stays
+bounded whatever the corpus size; per-shard queries hand numpy arrays to the
+pure selection core.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from .select import BlockSignals
+
+CHROME_SHARE = 0.2  # a short line on this share of a site's pages is a template label (pass 1)
+CHROME_MIN_SITE = 8  # ... when the site has at least this many pages
+MAX_CLAIMS = 2  # a block claimed as own content by more clusters than this is chrome
+
+
+def _glob(path: Path) -> str:
+    return str(path / "*.parquet")
+
+
+class SpreadIndex:
+    """DuckDB tables of block spread for one run, kept in the work directory."""
+
+    def __init__(self, work_root: Path, memory_limit: str = "1GB", threads: int = 2) -> None:
+        self.root = work_root
+        db = work_root / "spread.duckdb"
+        db.unlink(missing_ok=True)  # derived data: rebuilt on every (re)run of the content stages
+        self.con = duckdb.connect(str(db))
+        self.con.execute(f"SET memory_limit='{memory_limit}'; SET threads={int(threads)};"
+                         f"SET temp_directory='{work_root / 'duckdb-tmp'}'; SET preserve_insertion_order=false")
+        self.con.execute(f"""
+            CREATE TABLE site AS SELECT page, site FROM read_parquet('{_glob(work_root / "pages")}');
+            CREATE TABLE sitepages AS SELECT site, count(*) AS n FROM site GROUP BY site;
+            CREATE TABLE df1 AS
+              SELECT s.site, b.hash, count(DISTINCT b.page) AS df
+              FROM read_parquet('{_glob(work_root / "blocks")}') b JOIN site s USING (page)
+              GROUP BY ALL;
+        """)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _fetch(self, sql: str) -> dict[str, np.ndarray]:
+        return {k: np.asarray(v) for k, v in self.con.execute(sql).fetchnumpy().items()}
+
+    # -- pass 1: pages only -------------------------------------------------
+    def pass1(self, shard: Path) -> tuple[dict[str, np.ndarray], BlockSignals]:
+        r = self._fetch(f"""
+            SELECT b.page, b.pos, b.prose, b.bullet, b.nwords, b.nchars, d.df, sp.n AS site_pages,
+                   count(*) OVER (PARTITION BY b.page, b.hash) AS in_page
+            FROM read_parquet('{shard}') b JOIN site s USING (page)
+                 JOIN df1 d ON d.site = s.site AND d.hash = b.hash
+                 JOIN sitepages sp ON sp.site = s.site
+            ORDER BY b.page, b.pos""")
+        prose = r["prose"].astype(bool)
+        template = (~prose & (r["site_pages"] >= CHROME_MIN_SITE)
+                    & (r["df"] >= np.maximum(3, CHROME_SHARE * r["site_pages"])))
+        n = len(prose)
+        sig = BlockSignals(prose=prose, bullet=r["bullet"].astype(bool), foreign=np.zeros(n, bool),
+                           elsewhere=np.zeros(n, bool), label=(r["in_page"] >= 2) | template,
+                           weight=1.0 / r["df"].astype(np.float64), nwords=r["nwords"], nchars=r["nchars"])
+        return r, sig
+
+    # -- pass 2: articles (clusters) ----------------------------------------
+    def prepare_pass2(self, clusters: Path, roles: Path) -> None:
+        """Spread of each block over the clusters of pass 1, and which clusters claim it."""
+        self.con.execute(f"""
+            CREATE OR REPLACE TABLE cl AS SELECT page, cluster FROM read_parquet('{clusters}');
+            CREATE OR REPLACE TABLE pc AS
+              SELECT s.site, b.hash, c.cluster, count(DISTINCT b.page) AS pages,
+                     count(DISTINCT b.page) FILTER (WHERE r.role = 0) AS own
+              FROM read_parquet('{_glob(self.root / "blocks")}') b
+                   JOIN site s USING (page) JOIN cl c USING (page)
+                   JOIN read_parquet('{_glob(roles)}') r USING (page, pos)
+              GROUP BY ALL;
+            CREATE OR REPLACE TABLE claims AS
+              SELECT site, hash, cluster FROM pc WHERE own >= 1 AND own * 2 >= pages;
+            CREATE OR REPLACE TABLE agg AS
+              SELECT p.site, p.hash, count(*) AS n_clusters, count(c.cluster) AS n_claims
+              FROM pc p LEFT JOIN claims c USING (site, hash, cluster) GROUP BY ALL;
+        """)
+
+    def pass2(self, shard: Path) -> tuple[dict[str, np.ndarray], BlockSignals]:
+        r = self._fetch(f"""
+            SELECT b.page, b.pos, b.prose, b.bullet, b.nwords, b.nchars,
+                   a.n_clusters, a.n_claims, cm.cluster IS NOT NULL AS claimed_here,
+                   coalesce(ra.n_claims, 0) AS rest_claims, rc.cluster IS NOT NULL AS rest_claimed_here,
+                   count(*) OVER (PARTITION BY b.page, b.hash) AS in_page
+            FROM read_parquet('{shard}') b JOIN site s USING (page) JOIN cl USING (page)
+                 JOIN agg a ON a.site = s.site AND a.hash = b.hash
+                 LEFT JOIN claims cm ON cm.site = s.site AND cm.hash = b.hash AND cm.cluster = cl.cluster
+                 LEFT JOIN agg ra ON b.rest_hash <> 0 AND ra.site = s.site AND ra.hash = b.rest_hash
+                 LEFT JOIN claims rc ON b.rest_hash <> 0 AND rc.site = s.site AND rc.hash = b.rest_hash
+                                        AND rc.cluster = cl.cluster
+            ORDER BY b.page, b.pos""")
+        claimed = r["claimed_here"].astype(bool)
+        n_claims = r["n_claims"]
+        exclusive = r["n_clusters"] == 1
+        home = claimed & (n_claims <= MAX_CLAIMS)
+        foreign = ~exclusive & ~home
+        elsewhere = foreign & (n_claims >= 1) & (n_claims <= MAX_CLAIMS) & ~claimed
+        rest_claims = r["rest_claims"]
+        related = (rest_claims >= 1) & (rest_claims <= MAX_CLAIMS) & ~r["rest_claimed_here"].astype(bool)
+        n = len(claimed)
+        sig = BlockSignals(prose=r["prose"].astype(bool), bullet=r["bullet"].astype(bool),
+                           foreign=foreign | related, elsewhere=elsewhere, label=r["in_page"] >= 2,
+                           weight=np.ones(n), nwords=r["nwords"], nchars=r["nchars"])
+        return r, sig
+
+
+def page_starts(pages: np.ndarray) -> np.ndarray:
+    """Offsets where each page's blocks start in a (page, pos)-sorted array, plus the end."""
+    if len(pages) == 0:
+        return np.zeros(1, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, pages[1:] != pages[:-1]])
+    return np.r_[starts, len(pages)]

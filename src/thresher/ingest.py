@@ -1,0 +1,71 @@
+"""Stage 1: read every input into page shards on disk, numbering pages 0..n-1.
+
+Reading is sequential and complete before any later stage starts, so bad
+input stops the run (or is counted as skipped) before anything is published.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from .config import ReadOptions
+from .document import Page, Skip
+from .readers import iter_pages
+from .work import WorkDir, atomic_write, write_parquet
+
+PAGE_SCHEMA = pa.schema([
+    ("page", pa.int64()),
+    ("id", pa.string()),
+    ("url", pa.string()),
+    ("site", pa.string()),
+    ("source", pa.string()),
+    ("record", pa.int64()),
+    ("text", pa.string()),
+])
+
+
+@dataclass(slots=True)
+class IngestResult:
+    pages: int = 0
+    shards: int = 0
+    bytes: int = 0
+    skipped: list[dict] = field(default_factory=list)
+
+
+def ingest(inputs: Iterable[Path], options: ReadOptions, work: WorkDir, shard_pages: int,
+           tick: Callable[[int], None] = lambda n: None) -> IngestResult:
+    """Write work/pages/shard-*.parquet; return counts and the skipped records."""
+    meta = work.file("ingest.json")
+    if work.done("ingest"):
+        return IngestResult(**json.loads(meta.read_text()))
+    res = IngestResult()
+    buf: list[Page] = []
+
+    def flush() -> None:
+        cols = {name: [getattr(p, name) for p in buf] for name in ("id", "url", "site", "source", "record", "text")}
+        cols["page"] = list(range(res.pages - len(buf), res.pages))
+        write_parquet(work.shard("pages", res.shards), pa.table(cols, schema=PAGE_SCHEMA))
+        res.shards += 1
+        tick(len(buf))
+        buf.clear()
+
+    for item in iter_pages(inputs, options):
+        if isinstance(item, Skip):
+            res.skipped.append({"source": item.source, "record": item.record, "reason": item.reason})
+            continue
+        buf.append(item)
+        res.pages += 1
+        res.bytes += len(item.text.encode("utf-8", "surrogatepass"))
+        if len(buf) >= shard_pages:
+            flush()
+    if buf or res.shards == 0:
+        flush()
+    atomic_write(meta, lambda p: p.write_text(json.dumps(
+        {"pages": res.pages, "shards": res.shards, "bytes": res.bytes, "skipped": res.skipped})))
+    work.mark("ingest")
+    return res

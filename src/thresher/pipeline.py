@@ -1,0 +1,209 @@
+"""`thresher run`: the stages in order, over shards on disk, then the published outputs.
+
+    ingest → blocks → spread (pages) → select, pass 1 → MinHash + dedup, pass 1
+           → spread (articles) → select, pass 2 → MinHash + dedup, pass 2 → write
+
+Pass 1 finds provisional own content from page shape and how often a block
+appears on its site; its clusters let pass 2 count in how many *articles*
+each block appears and which article claims it, which tells chrome, teasers
+and own content apart. Every stage leaves a marker in the work directory, so
+rerunning the same command after an interruption resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from . import __version__
+from .config import RunConfig
+from .content.select import select_shard
+from .content.spread import SpreadIndex, page_starts
+from .dedup.global_ import dedup, write_clusters
+from .errors import InputError
+from .ingest import ingest
+from .progress import Progress
+from .stages import ROLE_SCHEMA, blocks_shard, signatures_shard
+from .work import WorkDir, atomic_write, write_parquet
+from .writers.output import Totals, publish, write_outputs
+
+OUTPUTS = ["pages.parquet", "clusters.parquet", "summary.json"]
+
+
+@dataclass(slots=True)
+class Summary:
+    """What `run` returns and writes to summary.json: counts that add up, and timings."""
+
+    pages_in: int
+    pages_out: int
+    skipped: int
+    clusters: int
+    duplicates: int
+    kept: int
+    empty: int
+    reasons: dict[str, int]
+    bytes_in: int
+    bytes_removed: dict[str, int]
+    bytes_out: int
+    seconds: float
+    pages_per_second: float
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    skipped_records: list[dict] = field(default_factory=list)
+    sites: dict[str, dict[str, int]] = field(default_factory=dict)
+    candidates: int = 0
+    verified_pairs: int = 0
+    version: str = __version__
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1, sort_keys=False)
+
+
+def _manifest(inputs: Sequence[Path], config: RunConfig) -> dict:
+    files = []
+    for p in inputs:
+        for f in sorted(p.rglob("*")) if p.is_dir() else [p]:
+            if f.is_file():
+                st = f.stat()
+                files.append([str(f.resolve()), st.st_size, int(st.st_mtime)])
+    digest = hashlib.sha256(json.dumps(files).encode()).hexdigest()
+    return {"version": __version__, "inputs": digest, "options": config.fingerprint()}
+
+
+def _map(fn: Callable, shards: int, workers: int, done: Callable[[int], bool], tick: Callable,
+         mark: Callable[[int], None], *args: object) -> None:
+    """Run fn(root, i, *args) for every unfinished shard, on a process pool when it pays."""
+    todo = [i for i in range(shards) if not done(i)]
+    tick(shards - len(todo))
+    if workers > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+            futures = {pool.submit(fn, *args[:1], i, *args[1:]): i for i in todo}
+            for fut, i in futures.items():
+                fut.result()
+                mark(i)
+                tick(1)
+    else:
+        for i in todo:
+            fn(*args[:1], i, *args[1:])
+            mark(i)
+            tick(1)
+
+
+def _select(work: WorkDir, index: SpreadIndex, shards: int, pass_no: int, tick: Callable) -> None:
+    stage = f"roles{pass_no}"
+    for i in range(shards):
+        if work.done(stage, i):
+            tick(1)
+            continue
+        cols, signals = (index.pass1 if pass_no == 1 else index.pass2)(work.shard("blocks", i))
+        roles = select_shard(signals, page_starts(cols["page"]))
+        import pyarrow as pa
+
+        write_parquet(work.shard(stage, i), pa.table(
+            {"page": cols["page"].astype(np.int64), "pos": cols["pos"].astype(np.int32), "role": roles},
+            schema=ROLE_SCHEMA))
+        work.mark(stage, i)
+        tick(1)
+
+
+def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None = None) -> Summary:
+    """Read `inputs`, write own content, clusters and a summary to `out`; return the summary."""
+    config = config or RunConfig()
+    t0 = time.perf_counter()
+    paths = [Path(p) for p in inputs]
+    if not paths:
+        raise InputError("(no inputs)", None, "give at least one input file or folder")
+    for p in paths:
+        if not p.exists():
+            raise InputError(str(p), None, "no such file or folder")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    work = WorkDir(out / ".thresher-work")
+    work.check_manifest(_manifest(paths, config))
+    times: dict[str, float] = {}
+    workers = config.n_workers
+    root = work.root
+
+    def timed(name: str, t: float) -> None:
+        times[name] = round(times.get(name, 0.0) + time.perf_counter() - t, 3)
+
+    with Progress(config.progress) as progress:
+        t = time.perf_counter()
+        with progress.stage("reading", None) as tick:
+            ing = ingest(paths, config.read, work, config.shard_pages, tick)
+        timed("read", t)
+        shards = ing.shards
+
+        t = time.perf_counter()
+        with progress.stage("blocks", shards) as tick:
+            _map(blocks_shard, shards, workers, lambda i: work.done("blocks", i), tick,
+                 lambda i: work.mark("blocks", i), root)
+        timed("blocks", t)
+
+        results = {}
+        for pass_no in (1, 2):
+            t = time.perf_counter()
+            if not work.done(f"clusters{pass_no}"):
+                index = SpreadIndex(root, threads=workers)
+                try:
+                    if pass_no == 2:
+                        index.prepare_pass2(work.file("clusters1.parquet"), root / "roles1")
+                    with progress.stage(f"content, pass {pass_no}", shards) as tick:
+                        _select(work, index, shards, pass_no, tick)
+                finally:
+                    index.close()
+                timed(f"content{pass_no}", t)
+                t = time.perf_counter()
+                with progress.stage(f"minhash, pass {pass_no}", shards) as tick:
+                    _map(signatures_shard, shards, workers, lambda i, s=pass_no: work.done(f"sig{s}", i), tick,
+                         lambda i, s=pass_no: work.mark(f"sig{s}", i), root, f"roles{pass_no}", config.dedup,
+                         pass_no == 2)
+                res = dedup(work, str(pass_no), shards, config.dedup)
+                write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
+                atomic_write(work.file(f"dedup{pass_no}.json"), lambda p, r=res: p.write_text(json.dumps(
+                    {"candidates": r.candidates, "verified": len(r.pairs)})))
+                work.mark(f"clusters{pass_no}")
+                timed(f"dedup{pass_no}", t)
+            results[pass_no] = json.loads(work.file(f"dedup{pass_no}.json").read_text())
+
+        t = time.perf_counter()
+        cluster = pq.read_table(work.file("clusters2.parquet")).column("cluster").to_numpy()
+        with progress.stage("writing", None):
+            totals = write_outputs(work, out, shards, cluster, config.dedup.jaccard, config.dedup.containment,
+                                   config.jsonl)
+        timed("write", t)
+
+    seconds = time.perf_counter() - t0
+    summary = _summary(ing.pages, ing.skipped, cluster, totals, seconds, times, results[2])
+    atomic_write(out / ".summary.json.tmp", lambda p: p.write_text(summary.to_json()))
+    names = OUTPUTS + (["pages.jsonl"] if config.jsonl else [])
+    publish(out, names)
+    return summary
+
+
+def _summary(pages: int, skipped: list[dict], cluster: np.ndarray, totals: Totals, seconds: float,
+             times: dict[str, float], dedup_stats: dict) -> Summary:
+    sizes = np.bincount(cluster, minlength=len(cluster)) if len(cluster) else np.zeros(0, dtype=np.int64)
+    dups = sum(v for k, v in totals.reasons.items() if k != "empty")
+    return Summary(
+        pages_in=pages + len(skipped), pages_out=totals.pages, skipped=len(skipped),
+        clusters=int((sizes > 1).sum()), duplicates=dups, kept=totals.kept, empty=totals.empty,
+        reasons=dict(sorted(totals.reasons.items())), bytes_in=totals.bytes_in,
+        bytes_removed={"chrome": totals.bytes_chrome, "teasers": totals.bytes_teaser,
+                       "duplicates": totals.bytes_duplicate},
+        bytes_out=totals.bytes_out, seconds=round(seconds, 3),
+        pages_per_second=round(pages / seconds, 1) if seconds else 0.0, stage_seconds=times,
+        skipped_records=skipped, sites=totals.sites, candidates=dedup_stats["candidates"],
+        verified_pairs=dedup_stats["verified"])
+
+
+def cpu_count() -> int:
+    return os.cpu_count() or 1

@@ -1,0 +1,52 @@
+"""What every reader shares: site from url, size and encoding checks, error policy."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from ..config import ReadOptions
+from ..document import Skip
+from ..errors import InputError
+
+
+def host_of(url: str | None) -> str | None:
+    """The url's host, lower-cased, without a leading ``www.``; None when there is none."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+def decode_text(data: bytes, path: str, record: int | None, options: ReadOptions) -> str:
+    """UTF-8 text of one page, or InputError for binary, non-UTF-8 or oversized input."""
+    if len(data) > options.max_page_bytes:
+        raise InputError(path, record, f"page of {len(data):,} bytes exceeds --max-page-bytes "
+                                       f"{options.max_page_bytes:,}")
+    if b"\x00" in data:
+        raise InputError(path, record, "binary data (NUL bytes), not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(path, record, f"not UTF-8 (byte {e.start})") from None
+
+
+def check_text(text: str, path: str, record: int | None, options: ReadOptions) -> str:
+    """Size and binary checks for text that arrived already decoded (JSON, Parquet)."""
+    if len(text) > options.max_page_bytes:  # characters >= bytes / 4; cheap before encoding
+        raise InputError(path, record, f"page of {len(text):,} characters exceeds --max-page-bytes "
+                                       f"{options.max_page_bytes:,}")
+    if "\x00" in text:
+        raise InputError(path, record, "binary data (NUL characters), not text")
+    return text
+
+
+def skip_or_raise(err: InputError, options: ReadOptions) -> Skip:
+    """Apply the error policy: return a Skip to yield, or re-raise."""
+    if options.on_error == "skip":
+        return Skip(err.path, err.record, err.reason)
+    raise err

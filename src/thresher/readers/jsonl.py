@@ -1,0 +1,88 @@
+"""JSONL pages (plain, gzip or zstandard): one JSON object a line."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from ..config import ReadOptions
+from ..document import Page, Skip
+from ..errors import InputError
+from ._common import check_text, host_of, skip_or_raise
+
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".json.gz", ".jsonl.zstd")
+
+
+def _open(path: Path) -> IO[bytes]:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        return gzip.open(path, "rb")
+    if name.endswith((".zst", ".zstd")):
+        import zstandard
+
+        return zstandard.ZstdDecompressor().stream_reader(path.open("rb"), read_across_frames=True)
+    return path.open("rb")
+
+
+def record_to_page(rec: object, source: str, record: int, fallback_site: str,
+                   options: ReadOptions) -> Page:
+    """Map one decoded record to a Page, or raise InputError naming what is missing."""
+    if not isinstance(rec, dict):
+        raise InputError(source, record, f"expected a JSON object, got {type(rec).__name__}")
+    text = rec.get(options.text_field)
+    if text is None:
+        raise InputError(source, record, f"no {options.text_field!r} field (set --text-field)")
+    if not isinstance(text, str):
+        raise InputError(source, record, f"field {options.text_field!r} is {type(text).__name__}, not text")
+    check_text(text, source, record, options)
+    pid = rec.get(options.id_field)
+    pid = f"{Path(source).name}:{record}" if pid is None or pid == "" else str(pid)
+    url = rec.get(options.url_field)
+    url = str(url) if url else None
+    site = None
+    if options.site_field:
+        site = rec.get(options.site_field)
+        site = str(site) if site else None
+    site = site or host_of(url) or fallback_site
+    return Page(id=pid, text=text, url=url, site=site, source=source, record=record)
+
+
+def read_jsonl(path: Path, root: Path, options: ReadOptions) -> Iterator[Page | Skip]:
+    source = str(path)
+    fallback = path.name.split(".")[0]
+    n = 0
+    try:
+        with _open(path) as raw:
+            for n, line in enumerate(io.BufferedReader(raw, buffer_size=1 << 20), start=1):  # noqa: B007
+                if not line.strip():
+                    continue
+                try:
+                    if len(line) > options.max_page_bytes * 2:
+                        raise InputError(source, n, f"line of {len(line):,} bytes exceeds twice "
+                                                    f"--max-page-bytes {options.max_page_bytes:,}")
+                    try:
+                        rec = json.loads(line.decode("utf-8"))
+                    except UnicodeDecodeError as e:
+                        raise InputError(source, n, f"not UTF-8 (byte {e.start})") from None
+                    except json.JSONDecodeError as e:
+                        raise InputError(source, n, f"broken JSON: {e.msg} at column {e.colno}") from None
+                    yield record_to_page(rec, source, n, fallback, options)
+                except InputError as e:
+                    yield skip_or_raise(e, options)
+    except (EOFError, OSError, zlib.error) as e:
+        # a truncated or corrupt compressed stream: what came before it was read
+        yield skip_or_raise(InputError(source, n + 1 if n else None,
+                                       f"corrupt or truncated file: {e}"), options)
+        return
+    except Exception as e:  # zstandard raises its own ZstdError
+        if type(e).__name__ != "ZstdError":
+            raise
+        yield skip_or_raise(InputError(source, n + 1 if n else None, f"corrupt zstandard file: {e}"), options)
+        return
+    if n == 0:
+        yield skip_or_raise(InputError(source, None, "empty file"), options)

@@ -1,0 +1,78 @@
+"""The work directory: shards of each stage, done-markers, and the run manifest.
+
+Stages hand each other Parquet/NumPy files here rather than objects in memory,
+so each stage can be inspected, resumed and later distributed. A shard's
+output is written under a temporary name and renamed, then a marker is left;
+a rerun with the same manifest skips marked shards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .errors import ResumeError
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call write(tmp) then rename tmp to path: a crash never leaves a half file under `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def write_parquet(path: Path, table: pa.Table) -> None:
+    atomic_write(path, lambda p: pq.write_table(table, p, compression="zstd"))
+
+
+def write_npy(path: Path, array: np.ndarray) -> None:
+    def _w(p: Path) -> None:
+        with p.open("wb") as f:
+            np.save(f, array)
+    atomic_write(path, _w)
+
+
+class WorkDir:
+    """Paths and markers of one run's intermediate files."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def shard(self, stage: str, i: int, suffix: str = "parquet") -> Path:
+        return self.root / stage / f"shard-{i:05d}.{suffix}"
+
+    def file(self, name: str) -> Path:
+        return self.root / name
+
+    def done(self, stage: str, i: int | None = None) -> bool:
+        return self._marker(stage, i).exists()
+
+    def mark(self, stage: str, i: int | None = None) -> None:
+        m = self._marker(stage, i)
+        m.parent.mkdir(parents=True, exist_ok=True)
+        m.touch()
+
+    def _marker(self, stage: str, i: int | None) -> Path:
+        return self.root / "done" / (stage if i is None else f"{stage}-{i:05d}")
+
+    def check_manifest(self, manifest: dict) -> None:
+        """Start fresh, or resume only a run of the same inputs and options."""
+        path = self.root / "manifest.json"
+        if path.exists():
+            old = json.loads(path.read_text())
+            if old != manifest:
+                raise ResumeError(f"{self.root} holds a run with other inputs or options; "
+                                  "use another -o, or --fresh to discard it")
+            return
+        if self.root.exists():
+            shutil.rmtree(self.root)
+        self.root.mkdir(parents=True)
+        atomic_write(path, lambda p: p.write_text(json.dumps(manifest, indent=1, sort_keys=True)))
