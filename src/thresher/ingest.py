@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import xxhash
 
 from .config import ReadOptions
 from .document import Page, Skip
@@ -25,6 +26,7 @@ PAGE_SCHEMA = pa.schema([
     ("site", pa.string()),
     ("source", pa.string()),
     ("record", pa.int64()),
+    ("text_hash", pa.int64()),  # xxh3 of the raw text: byte-identical pages share it
     ("text", pa.string()),
 ])
 
@@ -49,6 +51,8 @@ def ingest(inputs: Iterable[Path], options: ReadOptions, work: WorkDir, shard_pa
     def flush() -> None:
         cols = {name: [getattr(p, name) for p in buf] for name in ("id", "url", "site", "source", "record", "text")}
         cols["page"] = list(range(res.pages - len(buf), res.pages))
+        cols["text_hash"] = [xxhash.xxh3_64_intdigest(p.text.encode("utf-8", "surrogatepass")) - (1 << 63)
+                             for p in buf]
         write_parquet(work.shard("pages", res.shards), pa.table(cols, schema=PAGE_SCHEMA))
         res.shards += 1
         tick(len(buf))

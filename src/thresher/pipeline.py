@@ -28,7 +28,7 @@ from . import __version__
 from .config import RunConfig
 from .content.select import select_shard
 from .content.spread import SpreadIndex, page_starts
-from .dedup.global_ import dedup, write_clusters
+from .dedup.global_ import dedup, same_key_pairs, write_clusters
 from .errors import InputError
 from .ingest import ingest
 from .progress import Progress
@@ -114,6 +114,25 @@ def _select(work: WorkDir, index: SpreadIndex, shards: int, pass_no: int, tick: 
         tick(1)
 
 
+def _forced_pairs(work: WorkDir, shards: int, pass_no: int) -> np.ndarray:
+    """Pairs joined without a content check: byte-identical pages; in pass 1 also pages of one url.
+
+    One url fetched twice is one article in pass 1, where clusters only serve to
+    count spread; the final clusters (pass 2) join recrawls on content alone.
+    """
+    import xxhash
+
+    t = pq.read_table([str(work.shard("pages", i)) for i in range(shards)], columns=["page", "url", "text_hash"])
+    text_hash = t.column("text_hash").to_numpy()
+    pairs = [same_key_pairs(text_hash, np.ones(len(text_hash), dtype=bool))]
+    if pass_no == 1:
+        urls = t.column("url").to_pylist()
+        url_hash = np.fromiter((xxhash.xxh3_64_intdigest(u.strip().split("#")[0].encode()) if u else 0
+                                for u in urls), dtype=np.uint64, count=len(urls))
+        pairs.append(same_key_pairs(url_hash, url_hash != 0))
+    return np.concatenate(pairs)
+
+
 def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None = None) -> Summary:
     """Read `inputs`, write own content, clusters and a summary to `out`; return the summary."""
     config = config or RunConfig()
@@ -166,7 +185,7 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
                     _map(signatures_shard, shards, workers, lambda i, s=pass_no: work.done(f"sig{s}", i), tick,
                          lambda i, s=pass_no: work.mark(f"sig{s}", i), root, f"roles{pass_no}", config.dedup,
                          pass_no == 2)
-                res = dedup(work, str(pass_no), shards, config.dedup)
+                res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no))
                 write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
                 atomic_write(work.file(f"dedup{pass_no}.json"), lambda p, r=res: p.write_text(json.dumps(
                     {"candidates": r.candidates, "verified": len(r.pairs)})))

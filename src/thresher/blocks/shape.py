@@ -14,6 +14,8 @@ BULLET = re.compile(r"^\s*(?:[-–—•*·▪●◦]|\d{1,3}[.)])\s+\S")
 PROSE_MIN_WORDS = 8  # fewer words than this is a label, a title or a list item
 PROSE_LONG_WORDS = 16  # this many words is prose even without a final full stop (standfirsts)
 PROSE_MAX_CAPITALISED = 0.5  # title-case lines, credits and name lists are not prose
+SENTENCE_MAX_CAPITALISED = 0.7  # ... unless the line ends like a sentence (names are capitalised)
+SENTENCE_END = tuple('.!?…"”’»')
 
 
 def capitalised_share(words: list[str]) -> float:
@@ -29,6 +31,8 @@ def is_prose(text: str, words: list[str] | None = None) -> bool:
     n = len(words)
     if n < PROSE_MIN_WORDS:
         return False
-    if capitalised_share(words) > PROSE_MAX_CAPITALISED:
-        return False
-    return n >= PROSE_LONG_WORDS or text.rstrip().endswith(TERMINAL)
+    caps = capitalised_share(words)
+    end = text.rstrip()
+    if end.endswith(SENTENCE_END):
+        return caps <= SENTENCE_MAX_CAPITALISED
+    return caps <= PROSE_MAX_CAPITALISED and (n >= PROSE_LONG_WORDS or end.endswith(TERMINAL))

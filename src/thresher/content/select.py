@@ -42,7 +42,8 @@ class BlockSignals:
     bullet     a list item (does not count as a gap)
     foreign    not this article's: site chrome, or another article's block
     elsewhere  the own content of another article (teaser): breaks a run
-    label      a line repeated inside the page, or a site template line
+    label      a short line that is a template or a label (section, dateline, credit)
+    repeated   a line repeated inside the page ("Read more" ending each teaser of a list)
     weight     how much a prose block counts when choosing the body (rarer counts more)
     nwords, nchars
     """
@@ -52,6 +53,7 @@ class BlockSignals:
     foreign: np.ndarray
     elsewhere: np.ndarray
     label: np.ndarray
+    repeated: np.ndarray
     weight: np.ndarray
     nwords: np.ndarray
     nchars: np.ndarray
@@ -60,33 +62,50 @@ class BlockSignals:
         return BlockSignals(*(getattr(self, f)[lo:hi] for f in self.__slots__))
 
 
+def _headline_like(s: BlockSignals, i: int) -> bool:
+    return (not s.prose[i] and not s.label[i] and not s.foreign[i] and not s.bullet[i]
+            and 2 <= s.nwords[i] <= MAX_HEAD_WORDS)
+
+
 def _runs(s: BlockSignals) -> list[tuple[int, int, float]]:
-    """(first, last, score) of every run of usable prose blocks."""
+    """(first, last, score) of every run of usable prose blocks.
+
+    A run ends after more than MAX_GAP non-prose blocks, at a block that is
+    another article's content, or where a label repeated in the page (the
+    "Read more" closing a teaser) is followed by a headline: one item of a
+    list ends there and the next begins.
+    """
     n = len(s.prose)
     usable = s.prose & ~s.foreign
     runs: list[tuple[int, int, float]] = []
     first = last = -1
     score = 0.0
     gap = 0
+    closed = False  # a repeated label was seen in the current gap
+
+    def close() -> None:
+        nonlocal first, gap, score, closed
+        if first >= 0:
+            runs.append((first, last, score))
+        first, gap, score, closed = -1, 0, 0.0, False
+
     for i in range(n):
         if s.elsewhere[i]:
-            if first >= 0:
-                runs.append((first, last, score))
-            first, gap, score = -1, 0, 0.0
+            close()
             continue
         if usable[i]:
             if first < 0:
                 first = i
             last = i
             score += float(s.weight[i]) * float(s.nchars[i])
-            gap = 0
+            gap, closed = 0, False
         elif first >= 0 and not s.bullet[i]:
             gap += 1
-            if gap > MAX_GAP:
-                runs.append((first, last, score))
-                first, gap, score = -1, 0, 0.0
-    if first >= 0:
-        runs.append((first, last, score))
+            if gap > MAX_GAP or (closed and _headline_like(s, i)):
+                close()
+            elif s.repeated[i]:
+                closed = True
+    close()
     return runs
 
 

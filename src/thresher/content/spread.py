@@ -22,7 +22,8 @@ from .select import BlockSignals
 
 CHROME_SHARE = 0.2  # a short line on this share of a site's pages is a template label (pass 1)
 CHROME_MIN_SITE = 8  # ... when the site has at least this many pages
-MAX_CLAIMS = 2  # a block claimed as own content by more clusters than this is chrome
+MAX_CLAIMS = 2
+RARE_POWER = 2.0  # see rarity_weight  # a block claimed as own content by more clusters than this is chrome
 
 
 def _glob(path: Path) -> str:
@@ -40,12 +41,17 @@ class SpreadIndex:
         self.con.execute(f"SET memory_limit='{memory_limit}'; SET threads={int(threads)};"
                          f"SET temp_directory='{work_root / 'duckdb-tmp'}'; SET preserve_insertion_order=false")
         self.con.execute(f"""
-            CREATE TABLE site AS SELECT page, site FROM read_parquet('{_glob(work_root / "pages")}');
+            -- a byte-identical copy (a mirror) counts as a page of its first copy's site
+            CREATE TABLE site AS
+              SELECT page, first_value(site) OVER (PARTITION BY text_hash ORDER BY page) AS site,
+                     first_value(nullif(trim(url), '')) OVER (PARTITION BY text_hash ORDER BY page) AS url
+              FROM read_parquet('{_glob(work_root / "pages")}');
             CREATE TABLE sitepages AS SELECT site, count(*) AS n FROM site GROUP BY site;
             CREATE TABLE df1 AS
               SELECT s.site, b.hash, count(DISTINCT b.page) AS df
               FROM read_parquet('{_glob(work_root / "blocks")}') b JOIN site s USING (page)
               GROUP BY ALL;
+            CREATE TABLE gdf AS SELECT hash, sum(df) AS df FROM df1 GROUP BY hash;
         """)
 
     def close(self) -> None:
@@ -58,18 +64,23 @@ class SpreadIndex:
     def pass1(self, shard: Path) -> tuple[dict[str, np.ndarray], BlockSignals]:
         r = self._fetch(f"""
             SELECT b.page, b.pos, b.prose, b.bullet, b.nwords, b.nchars, d.df, sp.n AS site_pages,
-                   count(*) OVER (PARTITION BY b.page, b.hash) AS in_page
+                   count(*) OVER (PARTITION BY b.page, b.hash) AS in_page, coalesce(rd.df, 0) AS rest_df,
+                   g.df AS gdf, min(d.df) FILTER (WHERE b.prose) OVER (PARTITION BY b.page) AS min_df
             FROM read_parquet('{shard}') b JOIN site s USING (page)
                  JOIN df1 d ON d.site = s.site AND d.hash = b.hash
+                 JOIN gdf g ON g.hash = b.hash
                  JOIN sitepages sp ON sp.site = s.site
+                 LEFT JOIN df1 rd ON b.rest_hash <> 0 AND rd.site = s.site AND rd.hash = b.rest_hash
             ORDER BY b.page, b.pos""")
         prose = r["prose"].astype(bool)
         template = (~prose & (r["site_pages"] >= CHROME_MIN_SITE)
                     & (r["df"] >= np.maximum(3, CHROME_SHARE * r["site_pages"])))
         n = len(prose)
+        repeated = r["in_page"] >= 2
+        reference = r["rest_df"] > 0  # "Related: <a headline seen elsewhere>"
         sig = BlockSignals(prose=prose, bullet=r["bullet"].astype(bool), foreign=np.zeros(n, bool),
-                           elsewhere=np.zeros(n, bool), label=(r["in_page"] >= 2) | template,
-                           weight=1.0 / r["df"].astype(np.float64), nwords=r["nwords"], nchars=r["nchars"])
+                           elsewhere=np.zeros(n, bool), label=repeated | template | reference, repeated=repeated,
+                           weight=rarity_weight(r["df"], r["min_df"]), nwords=r["nwords"], nchars=r["nchars"])
         return r, sig
 
     # -- pass 2: articles (clusters) ----------------------------------------
@@ -86,6 +97,14 @@ class SpreadIndex:
               GROUP BY ALL;
             CREATE OR REPLACE TABLE claims AS
               SELECT site, hash, cluster FROM pc WHERE own >= 1 AND own * 2 >= pages;
+            -- fetches of one url: blocks missing from some fetches rotate (teasers, not the article)
+            CREATE OR REPLACE TABLE fetches AS
+              SELECT url, count(*) AS m FROM site WHERE url IS NOT NULL GROUP BY url HAVING count(*) > 1;
+            CREATE OR REPLACE TABLE ufreq AS
+              SELECT s.url, b.hash, count(DISTINCT b.page) AS n
+              FROM read_parquet('{_glob(self.root / "blocks")}') b JOIN site s USING (page)
+                   JOIN fetches f ON f.url = s.url
+              GROUP BY ALL;
             CREATE OR REPLACE TABLE agg AS
               SELECT p.site, p.hash, count(*) AS n_clusters, count(c.cluster) AS n_claims
               FROM pc p LEFT JOIN claims c USING (site, hash, cluster) GROUP BY ALL;
@@ -95,10 +114,13 @@ class SpreadIndex:
         r = self._fetch(f"""
             SELECT b.page, b.pos, b.prose, b.bullet, b.nwords, b.nchars,
                    a.n_clusters, a.n_claims, cm.cluster IS NOT NULL AS claimed_here,
+                   coalesce(uf.n, 0) AS copies_with, coalesce(f.m, 0) AS copies,
                    coalesce(ra.n_claims, 0) AS rest_claims, rc.cluster IS NOT NULL AS rest_claimed_here,
                    count(*) OVER (PARTITION BY b.page, b.hash) AS in_page
             FROM read_parquet('{shard}') b JOIN site s USING (page) JOIN cl USING (page)
                  JOIN agg a ON a.site = s.site AND a.hash = b.hash
+                 LEFT JOIN fetches f ON f.url = s.url
+                 LEFT JOIN ufreq uf ON uf.url = s.url AND uf.hash = b.hash
                  LEFT JOIN claims cm ON cm.site = s.site AND cm.hash = b.hash AND cm.cluster = cl.cluster
                  LEFT JOIN agg ra ON b.rest_hash <> 0 AND ra.site = s.site AND ra.hash = b.rest_hash
                  LEFT JOIN claims rc ON b.rest_hash <> 0 AND rc.site = s.site AND rc.hash = b.rest_hash
@@ -108,15 +130,32 @@ class SpreadIndex:
         n_claims = r["n_claims"]
         exclusive = r["n_clusters"] == 1
         home = claimed & (n_claims <= MAX_CLAIMS)
-        foreign = ~exclusive & ~home
+        # fetches of one url differ in the blocks that rotate (teasers), not in the article
+        rotating = (r["copies"] >= 2) & (r["copies_with"] < r["copies"])
+        foreign = (~exclusive & ~home) | rotating
         elsewhere = foreign & (n_claims >= 1) & (n_claims <= MAX_CLAIMS) & ~claimed
         rest_claims = r["rest_claims"]
         related = (rest_claims >= 1) & (rest_claims <= MAX_CLAIMS) & ~r["rest_claimed_here"].astype(bool)
         n = len(claimed)
         sig = BlockSignals(prose=r["prose"].astype(bool), bullet=r["bullet"].astype(bool),
                            foreign=foreign | related, elsewhere=elsewhere, label=r["in_page"] >= 2,
+                           repeated=r["in_page"] >= 2,
                            weight=np.ones(n), nwords=r["nwords"], nchars=r["nchars"])
         return r, sig
+
+
+def rarity_weight(df: np.ndarray, min_df: np.ndarray) -> np.ndarray:
+    """How much a prose block counts towards its run in pass 1.
+
+    A page's own article is its rarest text: teasers repeat on the pages of
+    every article that shows them. Blocks within RARE_WINDOW times the page's
+    rarest prose block count fully (so two crawls of one page, whose rotating
+    teasers are rarer than their shared article, are still judged by size);
+    beyond it the weight falls with the square of the ratio.
+    """
+    lo = np.where(np.isnan(min_df.astype(np.float64)), 1.0, min_df.astype(np.float64))
+    ratio = lo / np.maximum(df.astype(np.float64), 1.0)
+    return ratio**RARE_POWER
 
 
 def page_starts(pages: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from ..config import DedupOptions
 from ..work import WorkDir
 from .clusters import connected_components
-from .lsh import band_candidates, shared_block_candidates
+from .lsh import _star_pairs, band_candidates, shared_block_candidates
 from .verify import verify_pairs
 
 
@@ -34,7 +34,14 @@ def load_stacked(work: WorkDir, stage: str, shards: int) -> np.ndarray:
     return np.concatenate([np.load(work.shard(stage, i, "npy")) for i in range(shards)])
 
 
-def dedup(work: WorkDir, tag: str, shards: int, opts: DedupOptions) -> DedupResult:
+def same_key_pairs(keys: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Star pairs of pages whose key (text hash, url hash) is equal, among `valid` pages."""
+    idx = np.flatnonzero(valid)
+    return _star_pairs(keys[idx].astype(np.uint64), idx.astype(np.int64))
+
+
+def dedup(work: WorkDir, tag: str, shards: int, opts: DedupOptions,
+          forced: np.ndarray | None = None) -> DedupResult:
     """Cluster all pages from the signatures and candidate keys of pass `tag`."""
     sig = load_stacked(work, f"sig{tag}", shards)
     counts = load_stacked(work, f"count{tag}", shards)
@@ -48,7 +55,8 @@ def dedup(work: WorkDir, tag: str, shards: int, opts: DedupOptions) -> DedupResu
         shared = np.empty((0, 2), dtype=np.int64)
     cand = np.concatenate([band, shared])
     pairs, j, c = verify_pairs(cand, sig, counts, opts)
-    return DedupResult(cluster=connected_components(n, pairs), pairs=pairs, jaccard=j, containment=c,
+    edges = pairs if forced is None or not len(forced) else np.concatenate([pairs, forced])
+    return DedupResult(cluster=connected_components(n, edges), pairs=pairs, jaccard=j, containment=c,
                        candidates=len(np.unique(np.sort(cand, axis=1), axis=0)) if len(cand) else 0)
 
 
