@@ -41,11 +41,17 @@ class SpreadIndex:
         self.con.execute(f"SET memory_limit='{memory_limit}'; SET threads={int(threads)};"
                          f"SET temp_directory='{work_root / 'duckdb-tmp'}'; SET preserve_insertion_order=false")
         self.con.execute(f"""
-            -- a byte-identical copy (a mirror) counts as a page of its first copy's site
-            CREATE TABLE site AS
-              SELECT page, first_value(site) OVER (PARTITION BY text_hash ORDER BY page) AS site,
-                     first_value(nullif(trim(url), '')) OVER (PARTITION BY text_hash ORDER BY page) AS url
+            -- byte-identical copies (mirrors) count as pages of the copy's largest site
+            CREATE TABLE raw AS
+              SELECT page, site, text_hash, nullif(trim(url), '') AS url,
+                     count(*) OVER (PARTITION BY site) AS site_n
               FROM read_parquet('{_glob(work_root / "pages")}');
+            CREATE TABLE site AS
+              SELECT page,
+                     first_value(site) OVER w AS site,
+                     first_value(url) OVER w AS url
+              FROM raw
+              WINDOW w AS (PARTITION BY text_hash ORDER BY site_n DESC, page);
             CREATE TABLE sitepages AS SELECT site, count(*) AS n FROM site GROUP BY site;
             CREATE TABLE df1 AS
               SELECT s.site, b.hash, count(DISTINCT b.page) AS df
