@@ -1,7 +1,7 @@
 """Split a page into blocks and fingerprint each one.
 
 A block is one non-empty line. Its key is the line lower-cased, with
-whitespace collapsed and digits folded to 0, so that "Updated 5 hours ago" and
+whitespace collapsed and every run of digits folded to one 0, so that "Updated 5 hours ago" and
 "Updated 49 hours ago" count as one template line; its fingerprint is the
 64-bit xxh3 of the key. A block of the form "Label: rest" (a short label, a
 colon, then text) also carries the fingerprint of `rest`, so that "Related:
@@ -18,7 +18,7 @@ import xxhash
 
 from .shape import BULLET, is_prose
 
-DIGITS = str.maketrans("0123456789", "0000000000")
+DIGIT_RUNS = re.compile(r"\d+")
 LABELLED = re.compile(r"^([^:\n]{1,30}):\s+(\S.{8,})$")
 MAX_BLOCK_CHARS = 200_000  # a longer line is hashed and measured on its first MAX_BLOCK_CHARS characters
 
@@ -31,7 +31,7 @@ def split_blocks(text: str) -> list[str]:
 
 
 def block_key(block: str) -> str:
-    return " ".join(block[:MAX_BLOCK_CHARS].lower().translate(DIGITS).split())
+    return " ".join(DIGIT_RUNS.sub("0", block[:MAX_BLOCK_CHARS].lower()).split())
 
 
 def fingerprint(block: str) -> int:

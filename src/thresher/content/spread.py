@@ -120,11 +120,12 @@ class SpreadIndex:
         r = self._fetch(f"""
             SELECT b.page, b.pos, b.prose, b.bullet, b.nwords, b.nchars,
                    a.n_clusters, a.n_claims, cm.cluster IS NOT NULL AS claimed_here,
-                   coalesce(uf.n, 0) AS copies_with, coalesce(f.m, 0) AS copies,
+                   coalesce(uf.n, 0) AS copies_with, coalesce(f.m, 0) AS copies, d.df,
                    coalesce(ra.n_claims, 0) AS rest_claims, rc.cluster IS NOT NULL AS rest_claimed_here,
                    count(*) OVER (PARTITION BY b.page, b.hash) AS in_page
             FROM read_parquet('{shard}') b JOIN site s USING (page) JOIN cl USING (page)
                  JOIN agg a ON a.site = s.site AND a.hash = b.hash
+                 JOIN df1 d ON d.site = s.site AND d.hash = b.hash
                  LEFT JOIN fetches f ON f.url = s.url
                  LEFT JOIN ufreq uf ON uf.url = s.url AND uf.hash = b.hash
                  LEFT JOIN claims cm ON cm.site = s.site AND cm.hash = b.hash AND cm.cluster = cl.cluster
@@ -136,8 +137,9 @@ class SpreadIndex:
         n_claims = r["n_claims"]
         exclusive = r["n_clusters"] == 1
         home = claimed & (n_claims <= MAX_CLAIMS)
-        # fetches of one url differ in the blocks that rotate (teasers), not in the article
-        rotating = (r["copies"] >= 2) & (r["copies_with"] < r["copies"])
+        # fetches of one url differ in the blocks that rotate in from elsewhere (teasers); a
+        # paragraph edited between fetches differs too, but is found nowhere else
+        rotating = (r["copies"] >= 2) & (r["copies_with"] < r["copies"]) & (r["df"] > r["copies_with"])
         foreign = (~exclusive & ~home) | rotating
         elsewhere = foreign & (n_claims >= 1) & (n_claims <= MAX_CLAIMS) & ~claimed
         rest_claims = r["rest_claims"]
