@@ -23,9 +23,10 @@ class ConfigError(ThresherError, ValueError):
 class InputError(ThresherError):
     """An input record cannot be read. Names the file and the record (line or row)."""
 
-    def __init__(self, path: str, record: int | None, message: str) -> None:
+    def __init__(self, path: str, record: int | None, message: str, skippable: bool = True) -> None:
         where = f"{path}" if record is None else f"{path}, record {record}"
-        super().__init__(f"{where}: {message} (use --on-error skip to skip and count such records)")
+        hint = " (use --on-error skip to skip and count such records)" if skippable else ""
+        super().__init__(f"{where}: {message}{hint}")
         self.path = path
         self.record = record
         self.reason = message

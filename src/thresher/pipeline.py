@@ -139,10 +139,10 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
     t0 = time.perf_counter()
     paths = [Path(p) for p in inputs]
     if not paths:
-        raise InputError("(no inputs)", None, "give at least one input file or folder")
+        raise InputError("(no inputs)", None, "give at least one input file or folder", skippable=False)
     for p in paths:
         if not p.exists():
-            raise InputError(str(p), None, "no such file or folder")
+            raise InputError(str(p), None, "no such file or folder", skippable=False)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     work = WorkDir(out / ".thresher-work")

@@ -86,7 +86,7 @@ class SpreadIndex:
         reference = r["rest_df"] > 0  # "Related: <a headline seen elsewhere>"
         sig = BlockSignals(prose=prose, bullet=r["bullet"].astype(bool), foreign=np.zeros(n, bool),
                            elsewhere=np.zeros(n, bool), label=repeated | template | reference, repeated=repeated,
-                           weight=rarity_weight(r["df"], r["min_df"]), nwords=r["nwords"], nchars=r["nchars"])
+                           weight=np.where(r["site_pages"] >= CHROME_MIN_SITE, rarity_weight(r["df"], r["min_df"]), 1.0), nwords=r["nwords"], nchars=r["nchars"])
         return r, sig
 
     # -- pass 2: articles (clusters) ----------------------------------------
@@ -156,10 +156,11 @@ def rarity_weight(df: np.ndarray, min_df: np.ndarray) -> np.ndarray:
     """How much a prose block counts towards its run in pass 1.
 
     A page's own article is its rarest text: teasers repeat on the pages of
-    every article that shows them. Blocks within RARE_WINDOW times the page's
-    rarest prose block count fully (so two crawls of one page, whose rotating
-    teasers are rarer than their shared article, are still judged by size);
-    beyond it the weight falls with the square of the ratio.
+    every article that shows them. A block as rare as the page's rarest prose
+    counts fully; the weight falls with the square of how much more common it
+    is. Only used on sites of CHROME_MIN_SITE pages or more: on two crawls of
+    one page alone (the seeds), the rotating teasers are rarer than the shared
+    article, and size decides.
     """
     lo = np.where(np.isnan(min_df.astype(np.float64)), 1.0, min_df.astype(np.float64))
     ratio = lo / np.maximum(df.astype(np.float64), 1.0)

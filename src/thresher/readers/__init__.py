@@ -42,7 +42,7 @@ def _files(path: Path) -> Iterator[tuple[Path, Path]]:
     elif path.is_file():
         yield path, path.parent
     else:
-        raise InputError(str(path), None, "no such file or folder")
+        raise InputError(str(path), None, "no such file or folder", skippable=False)
 
 
 def iter_pages(paths: Iterable[Path | str], options: ReadOptions) -> Iterator[Page | Skip]:

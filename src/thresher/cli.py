@@ -1,0 +1,146 @@
+"""The `thresher` command: one entry point, subcommands, errors that name the fix.
+
+Exit codes: 0 done; 1 bad input or options (message names file, record, field);
+2 wrong command line; 130 interrupted (rerun the same command to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import resources
+from pathlib import Path
+
+from . import __version__
+from .config import DedupOptions, ReadOptions, RunConfig
+from .errors import ThresherError
+
+RUN_EXAMPLE = """\
+examples:
+  thresher run crawl.jsonl.gz -o out/
+  thresher run pages/ more.parquet -o out/ --jsonl --on-error skip
+  thresher run --sample -o out/          # the two bundled pages: one article, two crawls
+
+outputs in OUT: pages.parquet (every input page: own text, cluster, kept, reason),
+clusters.parquet, summary.json; pages.jsonl with --jsonl.
+An interrupted run resumes when the same command is run again.
+"""
+
+MAIN_EXAMPLE = """\
+example:
+  thresher run crawl.jsonl -o out/       # own content + duplicate clusters of every page
+
+`thresher COMMAND --help` for a command's options.
+"""
+
+
+def sample_dir() -> Path:
+    """The bundled sample: two crawls of one news page (the seeds)."""
+    return Path(str(resources.files("thresher") / "sample"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="thresher", description="Crawled web text in, clean deduplicated documents out: each page's own "
+        "content without chrome or teasers, and one page per article.",
+        epilog=MAIN_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"thresher {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="extract own content and deduplicate pages",
+                         description="Read pages, keep each page's own content, cluster pages that carry the "
+                         "same article and keep one page per cluster.",
+                         epilog=RUN_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("inputs", nargs="*", metavar="INPUT",
+                     help="folders of .txt pages, .jsonl[.gz|.zst] or .parquet files")
+    run.add_argument("-o", "--out", required=True, type=Path, help="output folder")
+    run.add_argument("--sample", action="store_true", help="also read the bundled sample pages")
+    run.add_argument("--jsonl", action="store_true", help="also write pages.jsonl")
+    run.add_argument("--on-error", choices=["fail", "skip"], default="fail",
+                     help="bad records: stop with an error (default) or skip, count and list them")
+    run.add_argument("--id-field", default="id", help="record field with the page id (default: id)")
+    run.add_argument("--text-field", default="text", help="record field with the page text (default: text)")
+    run.add_argument("--url-field", default="url", help="record field with the url (default: url)")
+    run.add_argument("--site-field", default=None,
+                     help="record field naming the site (default: the url's host, else the file or folder)")
+    run.add_argument("--max-page-bytes", type=int, default=ReadOptions().max_page_bytes,
+                     help="larger pages are bad input (default: %(default)s)")
+    run.add_argument("--workers", type=int, default=0, help="processes (default: one per core)")
+    run.add_argument("--shard-pages", type=int, default=RunConfig().shard_pages,
+                     help="pages per shard (default: %(default)s)")
+    run.add_argument("--jaccard", type=float, default=DedupOptions().jaccard,
+                     help="own-content Jaccard for a near duplicate (default: %(default)s)")
+    run.add_argument("--containment", type=float, default=DedupOptions().containment,
+                     help="share of the shorter page found in the longer for an excerpt (default: %(default)s)")
+    progress = run.add_mutually_exclusive_group()
+    progress.add_argument("--progress", dest="progress", action="store_true", default=None,
+                          help="show a progress bar (default: when stderr is a terminal)")
+    progress.add_argument("--no-progress", dest="progress", action="store_false")
+    run.add_argument("--quiet", action="store_true", help="no summary at the end")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> RunConfig:
+    return RunConfig(
+        read=ReadOptions(id_field=args.id_field, text_field=args.text_field, url_field=args.url_field,
+                         site_field=args.site_field, on_error=args.on_error, max_page_bytes=args.max_page_bytes),
+        dedup=DedupOptions(jaccard=args.jaccard, containment=args.containment),
+        shard_pages=args.shard_pages, workers=args.workers, jsonl=args.jsonl, progress=args.progress)
+
+
+def _print_summary(summary, out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    def size(b: float) -> str:
+        for unit in ("B", "KB", "MB", "GB"):
+            if b < 1024 or unit == "GB":
+                return f"{b:,.0f} {unit}" if unit == "B" else f"{b:,.1f} {unit}"
+            b /= 1024
+        return ""
+
+    t = Table(title=f"thresher run → {out}", show_header=False, title_justify="left")
+    t.add_column(style="bold")
+    t.add_column(justify="right")
+    t.add_row("pages in", f"{summary.pages_in:,}")
+    if summary.skipped:
+        t.add_row("skipped (bad input)", f"{summary.skipped:,}  (listed in summary.json)")
+    t.add_row("duplicate clusters", f"{summary.clusters:,}")
+    t.add_row("pages kept", f"{summary.kept:,}")
+    for reason, n in summary.reasons.items():
+        t.add_row(f"dropped: {reason}", f"{n:,}")
+    t.add_row("bytes in", size(summary.bytes_in))
+    for stage, b in summary.bytes_removed.items():
+        share = b / summary.bytes_in if summary.bytes_in else 0.0
+        t.add_row(f"removed as {stage}", f"{size(b)} ({share:.0%})")
+    t.add_row("kept text", size(summary.bytes_out))
+    t.add_row("time", f"{summary.seconds:,.1f} s ({summary.pages_per_second:,.0f} pages/s)")
+    Console(stderr=True).print(t)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    from .pipeline import run
+
+    inputs = list(args.inputs) + ([str(sample_dir())] if args.sample else [])
+    if not inputs:
+        parser.error("run: give at least one INPUT (or --sample)")
+    try:
+        summary = run(inputs, args.out, _config(args))
+    except ThresherError as e:
+        print(f"thresher: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("thresher: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+    if not args.quiet:
+        _print_summary(summary, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
