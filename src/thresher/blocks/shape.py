@@ -16,6 +16,8 @@ PROSE_LONG_WORDS = 16  # this many words is prose even without a final full stop
 PROSE_MAX_CAPITALISED = 0.5  # title-case lines, credits and name lists are not prose
 SENTENCE_MAX_CAPITALISED = 0.7  # ... unless the line ends like a sentence (names are capitalised)
 SENTENCE_END = tuple('.!?…"”’»')
+PROSE_VERY_LONG_WORDS = 40  # this long is running text whatever its capitals (name lists in a report)
+FRAGMENT_MIN_WORDS = 4  # a short sentence-like line: may close a body (never starts one)
 
 
 def capitalised_share(words: list[str]) -> float:
@@ -32,7 +34,15 @@ def is_prose(text: str, words: list[str] | None = None) -> bool:
     if n < PROSE_MIN_WORDS:
         return False
     caps = capitalised_share(words)
+    if n >= PROSE_VERY_LONG_WORDS:
+        return caps <= 0.8
     end = text.rstrip()
     if end.endswith(SENTENCE_END):
         return caps <= SENTENCE_MAX_CAPITALISED
     return caps <= PROSE_MAX_CAPITALISED and (n >= PROSE_LONG_WORDS or end.endswith(TERMINAL))
+
+
+def is_fragment(text: str, words: list[str] | None = None) -> bool:
+    """A short line that reads like part of a sentence, not a label or a name list."""
+    words = text.split() if words is None else words
+    return len(words) >= FRAGMENT_MIN_WORDS and capitalised_share(words) <= PROSE_MAX_CAPITALISED

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import xxhash
 
-from .shape import BULLET, is_prose
+from .shape import BULLET, is_fragment, is_prose
 
 DIGIT_RUNS = re.compile(r"\d+")
 LABELLED = re.compile(r"^([^:\n]{1,30}):\s+(\S.{8,})$")
@@ -48,13 +48,14 @@ BLOCK_SCHEMA = pa.schema([
     ("nchars", pa.int32()),
     ("prose", pa.bool_()),
     ("bullet", pa.bool_()),
+    ("fragment", pa.bool_()),
     ("text", pa.string()),
 ])
 
 
 def block_table(pages: list[tuple[int, str]]) -> pa.Table:
     """All blocks of a shard's pages as one Arrow table (BLOCK_SCHEMA), in page, pos order."""
-    page, pos, hashes, rest, nwords, nchars, prose, bullet, texts = ([] for _ in range(9))
+    page, pos, hashes, rest, nwords, nchars, prose, bullet, fragment, texts = ([] for _ in range(10))
     for pid, text in pages:
         for i, b in enumerate(split_blocks(text)):
             head = b[:MAX_BLOCK_CHARS]
@@ -68,6 +69,7 @@ def block_table(pages: list[tuple[int, str]]) -> pa.Table:
             nchars.append(len(b))
             prose.append(is_prose(head, words))
             bullet.append(BULLET.match(head) is not None)
+            fragment.append(is_fragment(head, words))
             texts.append(b)
     return pa.table({
         "page": np.asarray(page, dtype=np.int64),
@@ -78,5 +80,6 @@ def block_table(pages: list[tuple[int, str]]) -> pa.Table:
         "nchars": np.asarray(nchars, dtype=np.int32),
         "prose": np.asarray(prose, dtype=bool),
         "bullet": np.asarray(bullet, dtype=bool),
+        "fragment": np.asarray(fragment, dtype=bool),
         "text": pa.array(texts, type=pa.string()),
     }, schema=BLOCK_SCHEMA)

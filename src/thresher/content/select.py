@@ -13,7 +13,7 @@ short lines. So:
 3. the headline is the short block just above the run's first block, after
    skipping at most ``MAX_HEAD_SKIP`` chrome labels;
 4. blocks inside the run that are not chrome (list items, short paragraphs)
-   are content too.
+   are content too, and so is a short sentence-like line closing the run.
 
 The cross-page stages decide the signals (`foreign`, `elsewhere`, `label`,
 `weight`); this module is the pure per-page core and knows nothing of shards
@@ -40,6 +40,7 @@ class BlockSignals:
 
     prose      running text by shape
     bullet     a list item (does not count as a gap)
+    fragment   a short sentence-like line (may close a body)
     foreign    not this article's: site chrome, or another article's block
     elsewhere  the own content of another article (teaser): breaks a run
     label      a short line that is a template or a label (section, dateline, credit)
@@ -50,6 +51,7 @@ class BlockSignals:
 
     prose: np.ndarray
     bullet: np.ndarray
+    fragment: np.ndarray
     foreign: np.ndarray
     elsewhere: np.ndarray
     label: np.ndarray
@@ -125,6 +127,10 @@ def select_page(s: BlockSignals) -> np.ndarray:
             # a non-prose block inside the body is content only when it is not a lone label
             if s.prose[i] or s.bullet[i] or _is_interior_text(s, i, first, last):
                 role[i] = CONTENT
+    tail = last + 1  # a body may close on a short sentence ("... he said.")
+    if (tail < n and s.fragment[tail] and not s.foreign[tail] and not s.label[tail]
+            and not s.elsewhere[tail]):
+        role[tail] = CONTENT
     head = first - 1
     skipped = 0
     while head >= 0 and skipped < MAX_HEAD_SKIP and (s.foreign[head] or s.label[head]) and not s.elsewhere[head]:

@@ -69,7 +69,7 @@ class SpreadIndex:
     # -- pass 1: pages only -------------------------------------------------
     def pass1(self, shard: Path) -> tuple[dict[str, np.ndarray], BlockSignals]:
         r = self._fetch(f"""
-            SELECT b.page, b.pos, b.prose, b.bullet, b.nwords, b.nchars, d.df, sp.n AS site_pages,
+            SELECT b.page, b.pos, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, d.df, sp.n AS site_pages,
                    count(*) OVER (PARTITION BY b.page, b.hash) AS in_page, coalesce(rd.df, 0) AS rest_df,
                    g.df AS gdf, min(d.df) FILTER (WHERE b.prose) OVER (PARTITION BY b.page) AS min_df
             FROM read_parquet('{shard}') b JOIN site s USING (page)
@@ -84,7 +84,8 @@ class SpreadIndex:
         n = len(prose)
         repeated = r["in_page"] >= 2
         reference = r["rest_df"] > 0  # "Related: <a headline seen elsewhere>"
-        sig = BlockSignals(prose=prose, bullet=r["bullet"].astype(bool), foreign=np.zeros(n, bool),
+        sig = BlockSignals(prose=prose, bullet=r["bullet"].astype(bool), fragment=r["fragment"].astype(bool),
+                           foreign=np.zeros(n, bool),
                            elsewhere=np.zeros(n, bool), label=repeated | template | reference, repeated=repeated,
                            weight=np.where(r["site_pages"] >= CHROME_MIN_SITE, rarity_weight(r["df"], r["min_df"]), 1.0), nwords=r["nwords"], nchars=r["nchars"])
         return r, sig
@@ -118,7 +119,7 @@ class SpreadIndex:
 
     def pass2(self, shard: Path) -> tuple[dict[str, np.ndarray], BlockSignals]:
         r = self._fetch(f"""
-            SELECT b.page, b.pos, b.prose, b.bullet, b.nwords, b.nchars,
+            SELECT b.page, b.pos, b.prose, b.bullet, b.fragment, b.nwords, b.nchars,
                    a.n_clusters, a.n_claims, cm.cluster IS NOT NULL AS claimed_here,
                    coalesce(uf.n, 0) AS copies_with, coalesce(f.m, 0) AS copies, d.df,
                    coalesce(ra.n_claims, 0) AS rest_claims, rc.cluster IS NOT NULL AS rest_claimed_here,
@@ -146,6 +147,7 @@ class SpreadIndex:
         related = (rest_claims >= 1) & (rest_claims <= MAX_CLAIMS) & ~r["rest_claimed_here"].astype(bool)
         n = len(claimed)
         sig = BlockSignals(prose=r["prose"].astype(bool), bullet=r["bullet"].astype(bool),
+                           fragment=r["fragment"].astype(bool),
                            foreign=foreign | related, elsewhere=elsewhere, label=r["in_page"] >= 2,
                            repeated=r["in_page"] >= 2,
                            weight=np.ones(n), nwords=r["nwords"], nchars=r["nchars"])
