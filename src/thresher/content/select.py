@@ -11,7 +11,9 @@ short lines. So:
    a block that is the content of another article breaks the run at once;
 2. the run with the most weighted prose characters is the body;
 3. the headline is the short block just above the run's first block, after
-   skipping at most ``MAX_HEAD_SKIP`` chrome labels;
+   skipping at most ``MAX_HEAD_SKIP`` chrome labels (when that block is a long
+   line under a shorter one, it is the standfirst and the shorter one the
+   headline);
 4. blocks inside the run that are not chrome (list items, short paragraphs)
    are content too, and so is a short sentence-like line closing the run.
 
@@ -32,6 +34,8 @@ ROLE_NAMES = ("content", "chrome", "teaser")
 MAX_GAP = 2  # non-prose blocks allowed between two paragraphs of one body
 MAX_HEAD_SKIP = 2  # chrome labels allowed between the headline and the body
 MAX_HEAD_WORDS = 30  # a longer block is not a headline
+STANDFIRST_MIN_WORDS = 12  # a non-prose head this long may be a standfirst with the headline above it
+HEADLINE_MIN_WORDS = 4  # ... when the line above is at least this long (shorter: an image caption)
 
 
 @dataclass(slots=True)
@@ -136,9 +140,13 @@ def select_page(s: BlockSignals) -> np.ndarray:
     while head >= 0 and skipped < MAX_HEAD_SKIP and (s.foreign[head] or s.label[head]) and not s.elsewhere[head]:
         head -= 1
         skipped += 1
-    if (head >= 0 and not s.foreign[head] and not s.label[head] and not s.elsewhere[head]
-            and 0 < s.nwords[head] <= MAX_HEAD_WORDS):
+    if head >= 0 and _headline_like(s, head) and not s.elsewhere[head]:
         role[head] = CONTENT
+        # a long non-prose line under a shorter one is a standfirst under its headline
+        above = head - 1
+        if (s.nwords[head] >= STANDFIRST_MIN_WORDS and above >= 0 and _headline_like(s, above)
+                and not s.elsewhere[above] and HEADLINE_MIN_WORDS <= s.nwords[above] < s.nwords[head]):
+            role[above] = CONTENT
     return role
 
 
