@@ -34,7 +34,7 @@ def main() -> None:
         got = {norm(x) for x in (pred[pid]["text"] or "").split("\n") if x.strip()}
         lines = docs[pid]["text"].split("\n\n")
         wrong = False
-        for line, lab in zip(lines, t["labels"]):
+        for line, lab in zip(lines, t["labels"], strict=False):
             k = norm(line) in got
             if lab == "content" and not k:
                 errs[("missed", "content")] += 1
@@ -51,7 +51,7 @@ def main() -> None:
         t = truth[pid]
         got = {norm(x) for x in (pred[pid]["text"] or "").split("\n") if x.strip()}
         print(f"===== {pid} kind={t['kind']} site={t['site']} cluster={pred[pid]['cluster']}")
-        for line, lab in zip(docs[pid]["text"].split("\n\n"), t["labels"]):
+        for line, lab in zip(docs[pid]["text"].split("\n\n"), t["labels"], strict=False):
             k = norm(line) in got
             mark = "  " if (k == (lab == "content")) or lab == "note" else "XX"
             print(f"{mark} {'KEEP' if k else '    '} [{lab:7}] {line[:90]}")
@@ -69,7 +69,7 @@ def main() -> None:
                                 pred[p]["containment"]) for p in by_clu[c]][:8])
     misses = Counter()
     ex = []
-    for art, ps in by_art.items():
+    for ps in by_art.values():
         orig = [p for p in ps if truth[p]["kind"] == "original"]
         if not orig:
             continue

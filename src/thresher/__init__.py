@@ -10,10 +10,10 @@ the same article and keeps one of each.
 
 __version__ = "0.1.0"
 
-from .config import DedupOptions, ReadOptions, RunConfig  # noqa: E402
-from .document import Page, Skip  # noqa: E402
-from .errors import ConfigError, InputError, ResumeError, ThresherError  # noqa: E402
-from .pipeline import Summary, run  # noqa: E402
+from .config import DedupOptions, ReadOptions, RunConfig
+from .document import Page, Skip
+from .errors import ConfigError, InputError, ResumeError, ThresherError
+from .pipeline import Summary, run
 
 __all__ = [
     "ConfigError",

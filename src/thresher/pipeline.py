@@ -78,21 +78,21 @@ def _manifest(inputs: Sequence[Path], config: RunConfig) -> dict:
     return {"version": __version__, "inputs": digest, "options": config.fingerprint()}
 
 
-def _map(fn: Callable, shards: int, workers: int, done: Callable[[int], bool], tick: Callable,
-         mark: Callable[[int], None], *args: object) -> None:
+def _map(fn: Callable, args: tuple, *, shards: int, workers: int, done: Callable[[int], bool], tick: Callable,
+         mark: Callable[[int], None]) -> None:
     """Run fn(root, i, *args) for every unfinished shard, on a process pool when it pays."""
     todo = [i for i in range(shards) if not done(i)]
     tick(shards - len(todo))
     if workers > 1 and len(todo) > 1:
         with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
-            futures = {pool.submit(fn, *args[:1], i, *args[1:]): i for i in todo}
+            futures = {pool.submit(fn, args[0], i, *args[1:]): i for i in todo}
             for fut, i in futures.items():
                 fut.result()
                 mark(i)
                 tick(1)
     else:
         for i in todo:
-            fn(*args[:1], i, *args[1:])
+            fn(args[0], i, *args[1:])
             mark(i)
             tick(1)
 
@@ -163,8 +163,8 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
 
         t = time.perf_counter()
         with progress.stage("blocks", shards) as tick:
-            _map(blocks_shard, shards, workers, lambda i: work.done("blocks", i), tick,
-                 lambda i: work.mark("blocks", i), root)
+            _map(blocks_shard, (root,), shards=shards, workers=workers, done=lambda i: work.done("blocks", i),
+                 tick=tick, mark=lambda i: work.mark("blocks", i))
         timed("blocks", t)
 
         results = {}
@@ -182,9 +182,9 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
                 timed(f"content{pass_no}", t)
                 t = time.perf_counter()
                 with progress.stage(f"minhash, pass {pass_no}", shards) as tick:
-                    _map(signatures_shard, shards, workers, lambda i, s=pass_no: work.done(f"sig{s}", i), tick,
-                         lambda i, s=pass_no: work.mark(f"sig{s}", i), root, f"roles{pass_no}", config.dedup,
-                         pass_no == 2)
+                    _map(signatures_shard, (root, f"roles{pass_no}", config.dedup, pass_no == 2), shards=shards,
+                         workers=workers, done=lambda i, s=pass_no: work.done(f"sig{s}", i), tick=tick,
+                         mark=lambda i, s=pass_no: work.mark(f"sig{s}", i))
                 res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no))
                 write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
                 atomic_write(work.file(f"dedup{pass_no}.json"), lambda p, r=res: p.write_text(json.dumps(
@@ -196,19 +196,20 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
         t = time.perf_counter()
         cluster = pq.read_table(work.file("clusters2.parquet")).column("cluster").to_numpy()
         with progress.stage("writing", None):
-            totals = write_outputs(work, out, shards, cluster, config.dedup.jaccard, config.dedup.containment,
-                                   config.jsonl)
+            totals = write_outputs(work, out, shards, cluster, jaccard_floor=config.dedup.jaccard,
+                                   containment_floor=config.dedup.containment, jsonl=config.jsonl)
         timed("write", t)
 
     seconds = time.perf_counter() - t0
-    summary = _summary(ing.pages, ing.skipped, cluster, totals, seconds, times, results[2])
+    summary = _summary(ing.pages, ing.skipped, cluster, totals, seconds=seconds, times=times,
+                       dedup_stats=results[2])
     atomic_write(out / ".summary.json.tmp", lambda p: p.write_text(summary.to_json()))
     names = OUTPUTS + (["pages.jsonl"] if config.jsonl else [])
     publish(out, names)
     return summary
 
 
-def _summary(pages: int, skipped: list[dict], cluster: np.ndarray, totals: Totals, seconds: float,
+def _summary(pages: int, skipped: list[dict], cluster: np.ndarray, totals: Totals, *, seconds: float,
              times: dict[str, float], dedup_stats: dict) -> Summary:
     sizes = np.bincount(cluster, minlength=len(cluster)) if len(cluster) else np.zeros(0, dtype=np.int64)
     dups = sum(v for k, v in totals.reasons.items() if k != "empty")

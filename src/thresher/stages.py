@@ -65,7 +65,7 @@ def signatures_shard(root: Path, i: int, roles_stage: str, opts: DedupOptions, r
     """MinHash of each page's own content (and, with `raw`, of the whole page) + candidate keys."""
     work = WorkDir(root)
     hasher = MinHasher(opts.num_perm, opts.shingle, opts.seed)
-    pages, texts, own = content_texts(root, i, roles_stage)
+    _, texts, own = content_texts(root, i, roles_stage)
     sig, counts = hasher.signatures(texts)
     tag = roles_stage.removeprefix("roles")
     write_npy(work.shard(f"sig{tag}", i, "npy"), sig)

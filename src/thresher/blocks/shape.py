@@ -24,7 +24,7 @@ def capitalised_share(words: list[str]) -> float:
     """Share of words that start with an upper-case letter (caseless scripts count as lower)."""
     if not words:
         return 0.0
-    return sum(1 for w in words if w[:1].isupper() or w[1:2].isupper() and not w[:1].isalnum()) / len(words)
+    return sum(1 for w in words if w[:1].isupper() or (w[1:2].isupper() and not w[:1].isalnum())) / len(words)
 
 
 def is_prose(text: str, words: list[str] | None = None) -> bool:

@@ -24,6 +24,7 @@ or sites, so a page alone (no neighbours) still gets a sensible answer.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,10 +128,10 @@ def select_page(s: BlockSignals) -> np.ndarray:
         return role
     first, last, _ = max(runs, key=lambda r: (r[2], -r[0]))
     for i in range(first, last + 1):
-        if not s.foreign[i] and not s.label[i] and not s.elsewhere[i] and (s.prose[i] or s.nwords[i] > 0):
-            # a non-prose block inside the body is content only when it is not a lone label
-            if s.prose[i] or s.bullet[i] or _is_interior_text(s, i, first, last):
-                role[i] = CONTENT
+        own = not s.foreign[i] and not s.label[i] and not s.elsewhere[i]
+        # a non-prose block inside the body is content only when it is not a lone label
+        if own and (s.prose[i] or s.bullet[i] or _is_interior_text(s, i, first, last)):
+            role[i] = CONTENT
     tail = last + 1  # a body may close on a short sentence ("... he said.")
     if (tail < n and s.fragment[tail] and not s.foreign[tail] and not s.label[tail]
             and not s.elsewhere[tail]):
@@ -158,6 +159,6 @@ def _is_interior_text(s: BlockSignals, i: int, first: int, last: int) -> bool:
 def select_shard(s: BlockSignals, page_starts: np.ndarray) -> np.ndarray:
     """Roles for a shard: `page_starts` are the offsets of each page's first block, plus the end."""
     out = np.empty(len(s.prose), dtype=np.int8)
-    for lo, hi in zip(page_starts[:-1], page_starts[1:], strict=True):
+    for lo, hi in itertools.pairwise(page_starts):
         out[lo:hi] = select_page(s.page(int(lo), int(hi)))
     return out

@@ -83,11 +83,12 @@ class SpreadIndex:
                     & (r["df"] >= np.maximum(3, CHROME_SHARE * r["site_pages"])))
         n = len(prose)
         repeated = r["in_page"] >= 2
+        weight = np.where(r["site_pages"] >= CHROME_MIN_SITE, rarity_weight(r["df"], r["min_df"]), 1.0)
         reference = r["rest_df"] > 0  # "Related: <a headline seen elsewhere>"
         sig = BlockSignals(prose=prose, bullet=r["bullet"].astype(bool), fragment=r["fragment"].astype(bool),
                            foreign=np.zeros(n, bool),
                            elsewhere=np.zeros(n, bool), label=repeated | template | reference, repeated=repeated,
-                           weight=np.where(r["site_pages"] >= CHROME_MIN_SITE, rarity_weight(r["df"], r["min_df"]), 1.0), nwords=r["nwords"], nchars=r["nchars"])
+                           weight=weight, nwords=r["nwords"], nchars=r["nchars"])
         return r, sig
 
     # -- pass 2: articles (clusters) ----------------------------------------

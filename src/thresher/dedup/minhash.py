@@ -32,8 +32,7 @@ def shingle_hashes(words: np.ndarray, k: int) -> np.ndarray:
     n = len(words)
     if n == 0:
         return words
-    if n < k:
-        k = n
+    k = min(k, n)
     m = n - k + 1
     acc = np.zeros(m, dtype=np.uint64)
     with np.errstate(over="ignore"):

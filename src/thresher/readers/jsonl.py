@@ -58,7 +58,7 @@ def read_jsonl(path: Path, root: Path, options: ReadOptions) -> Iterator[Page | 
     n = 0
     try:
         with _open(path) as raw:
-            for n, line in enumerate(io.BufferedReader(raw, buffer_size=1 << 20), start=1):  # noqa: B007
+            for n, line in enumerate(io.BufferedReader(raw, buffer_size=1 << 20), start=1):
                 if not line.strip():
                     continue
                 try:

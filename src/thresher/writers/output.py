@@ -7,6 +7,7 @@ interrupted run never leaves output that looks complete.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from dataclasses import dataclass, field
@@ -60,6 +61,37 @@ class Totals:
     sites: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class Decisions:
+    """Per-page arrays (indexed by page number) that decide each output row."""
+
+    cluster: np.ndarray
+    rep: np.ndarray
+    ids: np.ndarray
+    empty: np.ndarray
+    sim: np.ndarray
+    raw_sim: np.ndarray
+    cont: np.ndarray
+    content_hash: np.ndarray
+    jaccard_floor: float
+    containment_floor: float
+
+    def reason(self, p: int) -> tuple[str | None, str | None]:
+        """(reason, duplicate_of) of page p: None, None for a kept page."""
+        if self.empty[p]:
+            return EMPTY, None
+        r = self.rep[p]
+        if r == p:
+            return None, None
+        if self.content_hash[p] == self.content_hash[r]:
+            reason = EXACT
+        elif self.sim[p] >= self.jaccard_floor or self.cont[p] < self.containment_floor:
+            reason = NEAR
+        else:
+            reason = CONTAINED
+        return reason, self.ids[r]
+
+
 def representatives(cluster: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Per page, the page kept for its cluster: most own-content shingles, then lowest index."""
     n = len(cluster)
@@ -72,7 +104,7 @@ def representatives(cluster: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return rep
 
 
-def write_outputs(work: WorkDir, out: Path, shards: int, cluster: np.ndarray, jaccard_floor: float,
+def write_outputs(work: WorkDir, out: Path, shards: int, cluster: np.ndarray, *, jaccard_floor: float,
                   containment_floor: float, jsonl: bool) -> Totals:
     """Write OUT/.pages.parquet.tmp etc. and return the totals; `publish` renames them."""
     sig = np.concatenate([np.load(work.shard("sig2", i, "npy")) for i in range(shards)])
@@ -95,6 +127,9 @@ def write_outputs(work: WorkDir, out: Path, shards: int, cluster: np.ndarray, ja
     ids = np.concatenate([pq.read_table(work.shard("pages", i), columns=["id"]).column("id").to_numpy(
         zero_copy_only=False) for i in range(shards)]).astype(object)
 
+    decisions = Decisions(cluster=cluster, rep=rep, ids=ids, empty=empty, sim=sim, raw_sim=raw_sim, cont=cont,
+                          content_hash=content_hash, jaccard_floor=jaccard_floor,
+                          containment_floor=containment_floor)
     totals = Totals(pages=n)
     tmp_pages = out / ".pages.parquet.tmp"
     writer = pq.ParquetWriter(tmp_pages, PAGES_SCHEMA, compression="zstd")
@@ -106,8 +141,7 @@ def write_outputs(work: WorkDir, out: Path, shards: int, cluster: np.ndarray, ja
             pages, texts, _ = content_texts(work.root, i, "roles2")
             meta = (meta.drop_columns(["text"]).append_column("content", pa.array(texts, pa.string()))
                     .append_column("bytes_in", pc.binary_length(meta.column("text").cast(pa.binary()))))
-            rows = _rows(meta, pages, cluster, rep, ids, empty, sim, raw_sim, cont, content_hash,
-                         jaccard_floor, containment_floor, _role_bytes(work, i, pages), totals)
+            rows = _rows(meta, pages, decisions, _role_bytes(work, i, pages), totals)
             writer.write_table(rows)
             if jf is not None:
                 for r in rows.select(["id", "url", "site", "cluster", "kept", "reason", "duplicate_of",
@@ -117,7 +151,7 @@ def write_outputs(work: WorkDir, out: Path, shards: int, cluster: np.ndarray, ja
         writer.close()
         if jf is not None:
             jf.close()
-    _write_clusters(out / ".clusters.parquet.tmp", cluster, rep, ids, sim, raw_sim, cont, empty)
+    _write_clusters(out / ".clusters.parquet.tmp", decisions)
     return totals
 
 
@@ -131,11 +165,9 @@ def _role_bytes(work: WorkDir, i: int, pages: np.ndarray) -> tuple[np.ndarray, n
     return chrome, teaser
 
 
-def _rows(meta: pa.Table, pages: np.ndarray, cluster: np.ndarray, rep: np.ndarray, ids: np.ndarray,
-          empty: np.ndarray, sim: np.ndarray, raw_sim: np.ndarray, cont: np.ndarray, content_hash: np.ndarray,
-          jaccard_floor: float, containment_floor: float, role_bytes: tuple[np.ndarray, np.ndarray],
+def _rows(meta: pa.Table, pages: np.ndarray, d: Decisions, role_bytes: tuple[np.ndarray, np.ndarray],
           totals: Totals) -> pa.Table:
-    kept = (rep[pages] == pages) & ~empty[pages]
+    kept = (d.rep[pages] == pages) & ~d.empty[pages]
     reasons: list[str | None] = []
     dup_of: list[str | None] = []
     texts = meta.column("content").to_pylist()
@@ -143,19 +175,7 @@ def _rows(meta: pa.Table, pages: np.ndarray, cluster: np.ndarray, rep: np.ndarra
     sites = meta.column("site").to_pylist()
     chrome, teaser = role_bytes
     for k, p in enumerate(pages.tolist()):
-        if empty[p]:
-            reason, of = EMPTY, None
-        elif kept[k]:
-            reason, of = None, None
-        else:
-            r = rep[p]
-            of = ids[r]
-            if content_hash[p] == content_hash[r]:
-                reason = EXACT
-            elif sim[p] >= jaccard_floor or cont[p] < containment_floor:
-                reason = NEAR
-            else:
-                reason = CONTAINED
+        reason, of = d.reason(p)
         reasons.append(reason)
         dup_of.append(of)
         own = len(texts[k].encode())
@@ -181,20 +201,21 @@ def _rows(meta: pa.Table, pages: np.ndarray, cluster: np.ndarray, rep: np.ndarra
                 totals.empty += 1
     return pa.table({
         "id": meta.column("id"), "url": meta.column("url"), "site": meta.column("site"),
-        "cluster": pa.array(cluster[pages], pa.int64()), "kept": pa.array(kept),
+        "cluster": pa.array(d.cluster[pages], pa.int64()), "kept": pa.array(kept),
         "reason": pa.array(reasons, pa.string()), "duplicate_of": pa.array(dup_of, pa.string()),
-        "similarity": pa.array(sim[pages], pa.float32(), from_pandas=True),
-        "page_similarity": pa.array(raw_sim[pages], pa.float32(), from_pandas=True),
-        "containment": pa.array(cont[pages], pa.float32(), from_pandas=True),
+        "similarity": pa.array(d.sim[pages], pa.float32(), from_pandas=True),
+        "page_similarity": pa.array(d.raw_sim[pages], pa.float32(), from_pandas=True),
+        "containment": pa.array(d.cont[pages], pa.float32(), from_pandas=True),
         "text": meta.column("content"), "bytes_in": pa.array(bytes_in, pa.int64()),
         "chrome_bytes": pa.array(chrome, pa.int64()), "teaser_bytes": pa.array(teaser, pa.int64()),
         "source": meta.column("source"), "record": meta.column("record"),
     }, schema=PAGES_SCHEMA)
 
 
-def _write_clusters(path: Path, cluster: np.ndarray, rep: np.ndarray, ids: np.ndarray, sim: np.ndarray,
-                    raw_sim: np.ndarray, cont: np.ndarray, empty: np.ndarray) -> None:
+def _write_clusters(path: Path, d: Decisions) -> None:
     """One row per cluster of two or more pages."""
+    cluster, rep, ids, empty = d.cluster, d.rep, d.ids, d.empty
+    sim, raw_sim, cont = d.sim, d.raw_sim, d.cont
     n = len(cluster)
     sizes = np.bincount(cluster, minlength=n)
     multi = np.flatnonzero((sizes[cluster] > 1) & ~empty)
@@ -203,7 +224,7 @@ def _write_clusters(path: Path, cluster: np.ndarray, rep: np.ndarray, ids: np.nd
                                               "similarity_mean", "page_similarity_min", "containment_min")}
     if len(order):
         bounds = np.flatnonzero(np.r_[True, cluster[order][1:] != cluster[order][:-1], True])
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        for lo, hi in itertools.pairwise(bounds):
             members = order[lo:hi]
             others = members[members != rep[members[0]]]
             rows["cluster"].append(int(cluster[members[0]]))
