@@ -36,6 +36,7 @@ from .stages import ROLE_SCHEMA, blocks_shard, signatures_shard
 from .work import WorkDir, atomic_write, write_parquet
 from .writers.output import Totals, publish, write_outputs
 
+URL_UNION = True  # one url fetched twice is one article in pass 1 (see _forced_pairs)
 OUTPUTS = ["pages.parquet", "clusters.parquet", "summary.json"]
 
 
@@ -125,7 +126,7 @@ def _forced_pairs(work: WorkDir, shards: int, pass_no: int) -> np.ndarray:
     t = pq.read_table([str(work.shard("pages", i)) for i in range(shards)], columns=["page", "url", "text_hash"])
     text_hash = t.column("text_hash").to_numpy()
     pairs = [same_key_pairs(text_hash, np.ones(len(text_hash), dtype=bool))]
-    if pass_no == 1:
+    if pass_no == 1 and URL_UNION:
         urls = t.column("url").to_pylist()
         url_hash = np.fromiter((xxhash.xxh3_64_intdigest(u.strip().split("#")[0].encode()) if u else 0
                                 for u in urls), dtype=np.uint64, count=len(urls))
