@@ -1,10 +1,14 @@
 """MinHash signatures of word-shingle sets, vectorised over a whole shard.
 
 Words are runs of ``\\w`` (lower-cased) hashed once with xxh3; a shingle is a
-multiply-add of `k` consecutive word hashes, mixed; a signature is, for each
-of `num_perm` universal hash functions ``(a*x + b) >> 32``, the minimum over
-the page's shingles. All arithmetic is uint64 numpy over every shingle of the
-shard at once: no Python loop per shingle.
+mix of `k` consecutive word hashes. Signatures use one-permutation hashing
+with rotation densification (Li et al. 2012; Shrivastava 2017): each shingle
+hash is computed once, its top bits pick one of `num_perm` bins and its low 32
+bits are the value; a bin keeps its minimum, and an empty bin borrows the next
+non-empty bin's value (offset by the distance). The share of equal bins
+estimates Jaccard like `num_perm` independent permutations would, at the cost
+of one hash per shingle instead of `num_perm`: one sort of the shard's
+shingles, no Python loop per shingle.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ import numpy as np
 import xxhash
 
 WORD = re.compile(r"\w+")
-_CHUNK = 1 << 17  # shingles per numpy block: bounds memory at CHUNK * num_perm * 8 bytes
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -42,15 +45,19 @@ def shingle_hashes(words: np.ndarray, k: int) -> np.ndarray:
     return np.unique(acc)
 
 
+EMPTY = np.uint32(0xFFFFFFFF)
+
+
 class MinHasher:
-    """Signatures with `num_perm` hash functions drawn from `seed`: same seed, same signatures."""
+    """Signatures with `num_perm` bins, salted by `seed`: same seed, same signatures."""
 
     def __init__(self, num_perm: int = 128, shingle: int = 5, seed: int = 1) -> None:
-        rng = np.random.default_rng(seed)
+        if num_perm & (num_perm - 1):
+            raise ValueError("num_perm must be a power of two")
         self.num_perm = num_perm
         self.shingle = shingle
-        self.a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-        self.b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
+        self.bits = np.uint64(64 - (num_perm.bit_length() - 1))
+        self.salt = np.uint64(np.random.default_rng(seed).integers(1, 2**63)) * np.uint64(2) + np.uint64(1)
 
     def shingles(self, text: str) -> np.ndarray:
         return shingle_hashes(word_hashes(text), self.shingle)
@@ -58,25 +65,44 @@ class MinHasher:
     def signatures(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(signatures uint32 [pages, num_perm], shingle counts int32 [pages]).
 
-        A page without words gets the all-ones signature and count 0; callers
+        A page without words gets the all-empty signature and count 0; callers
         leave such pages out of candidate generation.
         """
-        sets = [self.shingles(t) for t in texts]
-        counts = np.fromiter((len(s) for s in sets), dtype=np.int32, count=len(sets))
-        sig = np.full((len(sets), self.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
-        start = 0
-        while start < len(sets):  # pages in groups of about _CHUNK shingles
-            stop, total = start, 0
-            while stop < len(sets) and (total == 0 or total + counts[stop] <= _CHUNK):
-                total += int(counts[stop])
-                stop += 1
-            group = [s for s in sets[start:stop] if len(s)]
-            if group:
-                flat = np.concatenate(group)
-                with np.errstate(over="ignore"):
-                    hv = ((flat[:, None] * self.a[None, :] + self.b[None, :]) >> np.uint64(32)).astype(np.uint32)
-                offsets = np.concatenate(([0], np.cumsum([len(s) for s in group])[:-1]))
-                rows = np.flatnonzero(counts[start:stop] > 0) + start
-                sig[rows] = np.minimum.reduceat(hv, offsets, axis=0)
-            start = stop
+        return self.signatures_of_sets([self.shingles(t) for t in texts])
+
+    def signatures_of_sets(self, sets: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        n, p = len(sets), self.num_perm
+        counts = np.fromiter((len(s) for s in sets), dtype=np.int32, count=n)
+        sig = np.full(n * p, EMPTY, dtype=np.uint32)
+        if counts.sum():
+            flat = np.concatenate([s for s in sets if len(s)])
+            page = np.repeat(np.arange(n, dtype=np.uint64), counts)
+            with np.errstate(over="ignore"):
+                h = flat * self.salt
+                h ^= h >> np.uint64(29)
+                h *= _MIX
+            key = ((page * np.uint64(p) + (h >> self.bits)) << np.uint64(32)) | (h & np.uint64(0xFFFFFFFF))
+            key.sort()
+            slot = key >> np.uint64(32)
+            first = np.ones(len(slot), dtype=bool)
+            first[1:] = slot[1:] != slot[:-1]
+            sig[slot[first].astype(np.int64)] = (key[first] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        sig = sig.reshape(n, p)
+        _densify(sig)
         return sig, counts
+
+
+def _densify(sig: np.ndarray) -> None:
+    """Fill each empty bin from the next non-empty bin to its right (circular), in place."""
+    empty = sig == EMPTY
+    rows = np.flatnonzero(empty.any(axis=1) & ~empty.all(axis=1))
+    if not len(rows):
+        return
+    p = sig.shape[1]
+    twice = np.concatenate([sig[rows], sig[rows]], axis=1)
+    idx = np.where(np.concatenate([empty[rows], empty[rows]], axis=1), 4 * p, np.arange(2 * p))
+    nxt = np.minimum.accumulate(idx[:, ::-1], axis=1)[:, ::-1][:, :p]
+    dist = (nxt - np.arange(p)).astype(np.uint32)
+    with np.errstate(over="ignore"):
+        borrowed = np.take_along_axis(twice, nxt, axis=1) + dist * np.uint32(0x9E3779B9)
+    sig[rows] = np.where(empty[rows], borrowed, sig[rows])
