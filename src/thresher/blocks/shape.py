@@ -20,11 +20,18 @@ PROSE_VERY_LONG_WORDS = 40  # this long is running text whatever its capitals (n
 FRAGMENT_MIN_WORDS = 4  # a short sentence-like line: may close a body (never starts one)
 
 
+CAPS_SAMPLE = 40  # words looked at: a long paragraph's start tells its shape
+
+
 def capitalised_share(words: list[str]) -> float:
-    """Share of words that start with an upper-case letter (caseless scripts count as lower)."""
-    if not words:
+    """Share of words (of the first CAPS_SAMPLE) that start with an upper-case letter.
+
+    Caseless scripts count as lower case; a leading quote or bracket is skipped.
+    """
+    sample = words[:CAPS_SAMPLE]
+    if not sample:
         return 0.0
-    return sum(1 for w in words if w[:1].isupper() or (w[1:2].isupper() and not w[:1].isalnum())) / len(words)
+    return sum(1 for w in sample if w[:1].isupper() or (w[1:2].isupper() and not w[:1].isalnum())) / len(sample)
 
 
 def is_prose(text: str, words: list[str] | None = None) -> bool:
