@@ -1,8 +1,9 @@
 """The global dedup step: candidates from all shards, verified, into clusters.
 
-Holds one signature matrix (pages × num_perm uint32, memory-mapped from the
-shard files' concatenation) and the candidate pairs as arrays; nothing is
-quadratic in the number of pages.
+Reads one signature matrix (pages × num_perm uint16, memory-mapped from the
+shards' concatenation on disk), builds LSH keys one band at a time, groups
+shared paragraphs in DuckDB and verifies candidates in chunks, so memory stays
+bounded; nothing is quadratic in the number of pages.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ..config import DedupOptions
 from ..work import WorkDir
 from .clusters import connected_components
-from .lsh import _star_pairs, band_candidates, shared_block_candidates
+from .lsh import _star_pairs, band_candidates
 from .verify import verify_pairs
 
 
@@ -30,8 +30,41 @@ class DedupResult:
     candidates: int
 
 
-def load_stacked(work: WorkDir, stage: str, shards: int) -> np.ndarray:
-    return np.concatenate([np.load(work.shard(stage, i, "npy")) for i in range(shards)])
+def stack(work: WorkDir, stage: str, shards: int) -> np.ndarray:
+    """The shards of one stage as one array on disk, memory-mapped read-only (built once)."""
+    path = work.file(f"{stage}.npy")
+    if not path.exists():
+        parts = [np.load(work.shard(stage, i, "npy"), mmap_mode="r") for i in range(shards)]
+        rows = sum(len(p) for p in parts)
+        shape = (rows, *parts[0].shape[1:]) if parts else (0,)
+        tmp = path.with_name(f".{path.name}.tmp")
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=parts[0].dtype if parts else np.int32, shape=shape)
+        at = 0
+        for p in parts:
+            out[at:at + len(p)] = p
+            at += len(p)
+        out.flush()
+        del out
+        tmp.replace(path)
+    return np.load(path, mmap_mode="r")
+
+
+def shared_block_pairs(work: WorkDir, tag: str) -> np.ndarray:
+    """Star pairs of pages whose own content shares a long block, grouped in DuckDB (bounded memory)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET memory_limit='1GB'; SET temp_directory='{work.root / 'duckdb-tmp'}'")
+        rows = con.execute(f"""
+            SELECT DISTINCT a, page AS b FROM (
+              SELECT page, min(page) OVER (PARTITION BY hash) AS a
+              FROM read_parquet('{work.root / f"keys{tag}" / "*.parquet"}'))
+            WHERE a <> page ORDER BY a, b""").fetchnumpy()
+    finally:
+        con.close()
+    return np.stack([rows["a"].astype(np.int64), rows["b"].astype(np.int64)], axis=1) if len(rows["a"]) \
+        else np.empty((0, 2), dtype=np.int64)
 
 
 def same_key_pairs(keys: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -43,21 +76,15 @@ def same_key_pairs(keys: np.ndarray, valid: np.ndarray) -> np.ndarray:
 def dedup(work: WorkDir, tag: str, shards: int, opts: DedupOptions,
           forced: np.ndarray | None = None) -> DedupResult:
     """Cluster all pages from the signatures and candidate keys of pass `tag`."""
-    sig = load_stacked(work, f"sig{tag}", shards)
-    counts = load_stacked(work, f"count{tag}", shards)
+    sig = stack(work, f"sig{tag}", shards)
+    counts = np.asarray(stack(work, f"count{tag}", shards))
     n = len(counts)
     live = np.flatnonzero(counts > 0)
-    band = band_candidates(sig[live], live.astype(np.int64), opts.bands)
-    keys = pq.read_table([str(work.shard(f"keys{tag}", i)) for i in range(shards)]) if shards else None
-    if keys is not None and keys.num_rows:
-        shared = shared_block_candidates(keys.column("hash").to_numpy(), keys.column("page").to_numpy())
-    else:
-        shared = np.empty((0, 2), dtype=np.int64)
-    cand = np.concatenate([band, shared])
+    cand = np.concatenate([band_candidates(sig, live, opts.bands), shared_block_pairs(work, tag)])
     pairs, j, c = verify_pairs(cand, sig, counts, opts)
     edges = pairs if forced is None or not len(forced) else np.concatenate([pairs, forced])
     return DedupResult(cluster=connected_components(n, edges), pairs=pairs, jaccard=j, containment=c,
-                       candidates=len(np.unique(np.sort(cand, axis=1), axis=0)) if len(cand) else 0)
+                       candidates=len(cand))
 
 
 def write_clusters(path: Path, cluster: np.ndarray) -> None:

@@ -28,24 +28,23 @@ def _star_pairs(keys: np.ndarray, pages: np.ndarray) -> np.ndarray:
     return np.stack([first[keep], p[keep]], axis=1)
 
 
-def band_keys(sig: np.ndarray, bands: int) -> np.ndarray:
-    """One 64-bit key per (page, band): a mix of the band's rows. Shape [pages, bands]."""
-    n, perms = sig.shape
-    rows = perms // bands
-    s = sig.astype(np.uint64).reshape(n, bands, rows)
-    acc = np.zeros((n, bands), dtype=np.uint64)
+def band_key(sig: np.ndarray, rows: np.ndarray, band: int, width: int) -> np.ndarray:
+    """One 64-bit key per page for one band: its `width` bins, mixed, salted by the band number."""
+    cols = np.asarray(sig[rows, band * width:(band + 1) * width], dtype=np.uint64)
+    acc = np.full(len(rows), np.uint64(band + 1), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for r in range(rows):
-            acc = (acc ^ s[:, :, r]) * _M1
+        for r in range(width):
+            acc = (acc ^ cols[:, r]) * _M1
             acc ^= acc >> np.uint64(31)
-        acc = (acc + np.arange(bands, dtype=np.uint64)[None, :]) * _M2
+        acc *= _M2
     return acc
 
 
-def band_candidates(sig: np.ndarray, pages: np.ndarray, bands: int) -> np.ndarray:
-    """Star pairs of pages that agree on all rows of at least one band."""
-    keys = band_keys(sig, bands)
-    out = [_star_pairs(keys[:, b], pages) for b in range(bands)]
+def band_candidates(sig: np.ndarray, rows: np.ndarray, bands: int) -> np.ndarray:
+    """Star pairs among `rows` of pages that agree on all bins of at least one band."""
+    width = sig.shape[1] // bands
+    rows = np.asarray(rows, dtype=np.int64)
+    out = [_star_pairs(band_key(sig, rows, b, width), rows) for b in range(bands)]
     return np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
 
 

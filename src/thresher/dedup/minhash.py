@@ -8,7 +8,7 @@ bits are the value; a bin keeps its minimum, and an empty bin borrows the next
 non-empty bin's value (offset by the distance). The share of equal bins
 estimates Jaccard like `num_perm` independent permutations would, at the cost
 of one hash per shingle instead of `num_perm`: one sort of the shard's
-shingles, no Python loop per shingle.
+shingles, no Python loop per shingle. Bins are stored as their low 16 bits.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class MinHasher:
         return shingle_hashes(word_hashes(text), self.shingle)
 
     def signatures(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(signatures uint32 [pages, num_perm], shingle counts int32 [pages]).
+        """(signatures uint16 [pages, num_perm], shingle counts int32 [pages]).
 
         A page without words gets the all-empty signature and count 0; callers
         leave such pages out of candidate generation.
@@ -89,7 +89,9 @@ class MinHasher:
             sig[slot[first].astype(np.int64)] = (key[first] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
         sig = sig.reshape(n, p)
         _densify(sig)
-        return sig, counts
+        # b-bit minwise hashing (Li & König 2010): the low 16 bits of each bin keep the Jaccard
+        # estimate (false matches 1 in 65,536) at half the memory and disk of 32 bits
+        return (sig & np.uint32(0xFFFF)).astype(np.uint16), counts
 
 
 def _densify(sig: np.ndarray) -> None:

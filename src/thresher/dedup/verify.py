@@ -13,14 +13,26 @@ import numpy as np
 
 from ..config import DedupOptions
 
+CHUNK = 100_000
+
 
 def estimate(sig: np.ndarray, counts: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(Jaccard, containment of the smaller in the larger) for pairs (a[i], b[i])."""
-    j = (sig[a] == sig[b]).mean(axis=1)
+    j = (np.asarray(sig[a]) == np.asarray(sig[b])).mean(axis=1)
     na, nb = counts[a].astype(np.float64), counts[b].astype(np.float64)
     inter = j * (na + nb) / (1.0 + j)
     small = np.maximum(np.minimum(na, nb), 1.0)
     return j, np.minimum(1.0, inter / small)
+
+
+def estimate_chunked(sig: np.ndarray, counts: np.ndarray, a: np.ndarray, b: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """`estimate` over many pairs, CHUNK at a time."""
+    j = np.empty(len(a))
+    c = np.empty(len(a))
+    for lo in range(0, len(a), CHUNK):
+        j[lo:lo + CHUNK], c[lo:lo + CHUNK] = estimate(sig, counts, a[lo:lo + CHUNK], b[lo:lo + CHUNK])
+    return j, c
 
 
 def verify_pairs(pairs: np.ndarray, sig: np.ndarray, counts: np.ndarray, opts: DedupOptions
@@ -31,8 +43,8 @@ def verify_pairs(pairs: np.ndarray, sig: np.ndarray, counts: np.ndarray, opts: D
         return pairs, empty, empty
     pairs = np.unique(np.sort(pairs, axis=1), axis=0)
     a, b = pairs[:, 0], pairs[:, 1]
+    j, c = estimate_chunked(sig, counts, a, b)  # bounded memory: CHUNK pairs of signatures at a time
     ok_pages = (counts[a] > 0) & (counts[b] > 0)
-    j, c = estimate(sig, counts, a, b)
     small = np.minimum(counts[a], counts[b])
     keep = ok_pages & ((j >= opts.jaccard) | ((c >= opts.containment) & (small >= opts.min_shingles)))
     return pairs[keep], j[keep], c[keep]

@@ -36,9 +36,13 @@ def reader_for(path: Path):
 def _files(path: Path) -> Iterator[tuple[Path, Path]]:
     """(file, root) pairs: a folder is walked recursively in sorted order."""
     if path.is_dir():
-        for f in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
-            if reader_for(f) is not None:
-                yield f, path
+        files = [f for f in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+                 if reader_for(f) is not None]
+        if not files:
+            raise InputError(str(path), None, "no .txt, .jsonl[.gz|.zst] or .parquet files in this folder",
+                             skippable=False)
+        for f in files:
+            yield f, path
     elif path.is_file():
         yield path, path.parent
     else:
@@ -52,7 +56,8 @@ def iter_pages(paths: Iterable[Path | str], options: ReadOptions) -> Iterator[Pa
         for f, root in _files(Path(raw)):
             reader = reader_for(f)
             if reader is None:
-                raise InputError(str(f), None, "unknown input format (expected .txt, .jsonl[.gz|.zst], .parquet)")
+                raise InputError(str(f), None, "unknown input format (expected .txt, .jsonl[.gz|.zst], .parquet)",
+                                 skippable=False)
             for item in reader(f, root, options):
                 if isinstance(item, Page):
                     first = seen.get(item.id)

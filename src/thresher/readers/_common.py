@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from ..config import ReadOptions
 from ..document import Skip
 from ..errors import InputError
+
+SURROGATE = re.compile("[\ud800-\udfff]")  # JSON "\\ud83d" alone decodes to a str that is not UTF-8
 
 
 def host_of(url: str | None) -> str | None:
@@ -42,6 +45,9 @@ def check_text(text: str, path: str, record: int | None, options: ReadOptions) -
                                        f"{options.max_page_bytes:,}")
     if "\x00" in text:
         raise InputError(path, record, "binary data (NUL characters), not text")
+    bad = SURROGATE.search(text)
+    if bad is not None:
+        raise InputError(path, record, f"not valid Unicode (lone surrogate at character {bad.start()})")
     return text
 
 

@@ -13,9 +13,52 @@ from typing import IO
 from ..config import ReadOptions
 from ..document import Page, Skip
 from ..errors import InputError
-from ._common import check_text, host_of, skip_or_raise
+from ._common import SURROGATE, check_text, host_of, skip_or_raise
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".json.gz", ".jsonl.zstd")
+
+
+class _ZstdFrames(io.RawIOBase):
+    """Zstandard frames one after another; EOFError when the file stops inside a frame.
+
+    zstandard's own stream_reader ends quietly on a truncated file, which would
+    drop the rest of the pages without a word; gzip raises EOFError, and so does this.
+    """
+
+    def __init__(self, f: IO[bytes]) -> None:
+        import zstandard
+
+        self._f = f
+        self._dctx = zstandard.ZstdDecompressor()
+        self._obj = None  # decompressor of the current frame; None between frames
+        self._out = b""
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        while self._pos >= len(self._out):
+            data = b""
+            if self._obj is not None and self._obj.eof:
+                data = self._obj.unused_data
+                self._obj = None
+            data = data or self._f.read(1 << 16)
+            if not data:
+                if self._obj is not None:
+                    raise EOFError("zstandard file ends inside a frame (truncated)")
+                return 0
+            if self._obj is None:
+                self._obj = self._dctx.decompressobj()
+            self._out, self._pos = self._obj.decompress(data), 0
+        n = min(len(b), len(self._out) - self._pos)
+        b[:n] = self._out[self._pos:self._pos + n]
+        self._pos += n
+        return n
+
+    def close(self) -> None:
+        self._f.close()
+        super().close()
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -23,9 +66,7 @@ def _open(path: Path) -> IO[bytes]:
     if name.endswith(".gz"):
         return gzip.open(path, "rb")
     if name.endswith((".zst", ".zstd")):
-        import zstandard
-
-        return zstandard.ZstdDecompressor().stream_reader(path.open("rb"), read_across_frames=True)
+        return _ZstdFrames(path.open("rb"))
     return path.open("rb")
 
 
@@ -49,6 +90,9 @@ def record_to_page(rec: object, source: str, record: int, fallback_site: str,
         site = rec.get(options.site_field)
         site = str(site) if site else None
     site = site or host_of(url) or fallback_site
+    for name, value in ((options.id_field, pid), (options.url_field, url), ("site", site)):
+        if value is not None and SURROGATE.search(value):
+            raise InputError(source, record, f"field {name!r} is not valid Unicode (lone surrogate)")
     return Page(id=pid, text=text, url=url, site=site, source=source, record=record)
 
 

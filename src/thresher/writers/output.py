@@ -19,7 +19,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..content import CHROME, TEASER
-from ..dedup.verify import estimate
+from ..dedup.global_ import stack
+from ..dedup.verify import estimate_chunked
 from ..stages import content_texts
 from ..work import WorkDir
 
@@ -107,23 +108,23 @@ def representatives(cluster: np.ndarray, counts: np.ndarray) -> np.ndarray:
 def write_outputs(work: WorkDir, out: Path, shards: int, cluster: np.ndarray, *, jaccard_floor: float,
                   containment_floor: float, jsonl: bool) -> Totals:
     """Write OUT/.pages.parquet.tmp etc. and return the totals; `publish` renames them."""
-    sig = np.concatenate([np.load(work.shard("sig2", i, "npy")) for i in range(shards)])
-    counts = np.concatenate([np.load(work.shard("count2", i, "npy")) for i in range(shards)])
-    rawsig = np.concatenate([np.load(work.shard("rawsig", i, "npy")) for i in range(shards)])
-    rawcounts = np.concatenate([np.load(work.shard("rawcount", i, "npy")) for i in range(shards)])
+    sig = stack(work, "sig2", shards)
+    counts = np.asarray(stack(work, "count2", shards))
+    rawsig = stack(work, "rawsig", shards)
+    rawcounts = np.asarray(stack(work, "rawcount", shards))
     n = len(counts)
     empty = counts == 0
     # an empty page is its own cluster and is not kept
     cluster = np.where(empty, np.arange(n), cluster)
     rep = representatives(cluster, counts)
     others = np.flatnonzero((rep != np.arange(n)) & ~empty)
-    j, c = estimate(sig, counts, others, rep[others])
-    rj, _ = estimate(rawsig, rawcounts, others, rep[others])
+    j, c = estimate_chunked(sig, counts, others, rep[others])
+    rj, _ = estimate_chunked(rawsig, rawcounts, others, rep[others])
     sim = np.full(n, np.nan, dtype=np.float32)
     cont = np.full(n, np.nan, dtype=np.float32)
     raw_sim = np.full(n, np.nan, dtype=np.float32)
     sim[others], cont[others], raw_sim[others] = j, c, rj
-    content_hash = np.concatenate([np.load(work.shard("chash2", i, "npy")) for i in range(shards)])
+    content_hash = np.asarray(stack(work, "chash2", shards))
     ids = np.concatenate([pq.read_table(work.shard("pages", i), columns=["id"]).column("id").to_numpy(
         zero_copy_only=False) for i in range(shards)]).astype(object)
 
