@@ -14,6 +14,7 @@ from pathlib import Path
 from . import __version__
 from .config import DedupOptions, ReadOptions, RunConfig
 from .errors import ThresherError
+from .plan import make_plan
 
 RUN_EXAMPLE = """\
 examples:
@@ -76,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     progress.add_argument("--progress", dest="progress", action="store_true", default=None,
                           help="show a progress bar (default: when stderr is a terminal)")
     progress.add_argument("--no-progress", dest="progress", action="store_false")
-    run.add_argument("--quiet", action="store_true", help="no summary at the end")
+    run.add_argument("--force", action="store_true",
+                     help="run even when the estimated memory or disk exceeds what the machine has")
+    run.add_argument("--quiet", action="store_true", help="no plan line and no summary")
     return parser
 
 
@@ -85,7 +88,8 @@ def _config(args: argparse.Namespace) -> RunConfig:
         read=ReadOptions(id_field=args.id_field, text_field=args.text_field, url_field=args.url_field,
                          site_field=args.site_field, on_error=args.on_error, max_page_bytes=args.max_page_bytes),
         dedup=DedupOptions(jaccard=args.jaccard, containment=args.containment),
-        shard_pages=args.shard_pages, workers=args.workers, jsonl=args.jsonl, progress=args.progress)
+        shard_pages=args.shard_pages, workers=args.workers, jsonl=args.jsonl, progress=args.progress,
+        force=args.force)
 
 
 def _print_summary(summary, out: Path) -> None:
@@ -130,7 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     if not inputs:
         parser.error("run: give at least one INPUT (or --sample)")
     try:
-        summary = run(inputs, args.out, _config(args))
+        config = _config(args)
+        if not args.quiet:
+            paths = [Path(p) for p in inputs if Path(p).exists()]
+            print(f"thresher: {make_plan(paths, args.out, config).describe()}", file=sys.stderr)
+        summary = run(inputs, args.out, config)
     except ThresherError as e:
         print(f"thresher: error: {e}", file=sys.stderr)
         return 1

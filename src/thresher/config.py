@@ -64,10 +64,11 @@ class RunConfig:
 
     read: ReadOptions = ReadOptions()
     dedup: DedupOptions = DedupOptions()
-    shard_pages: int = 20_000  # pages per shard on disk
+    shard_pages: int = 10_000  # pages per shard on disk
     workers: int = 0  # processes; 0 = one per core
     jsonl: bool = False  # also write pages.jsonl
     progress: bool | None = None  # None = when stderr is a terminal
+    force: bool = False  # run even when the plan's memory or disk estimate exceeds what the machine has
 
     def __post_init__(self) -> None:
         if self.shard_pages < 1:

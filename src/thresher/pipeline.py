@@ -31,6 +31,7 @@ from .content.spread import SpreadIndex, page_starts
 from .dedup.global_ import dedup, same_key_pairs, write_clusters
 from .errors import InputError
 from .ingest import ingest
+from .plan import check, make_plan
 from .progress import Progress
 from .stages import ROLE_SCHEMA, blocks_shard, signatures_shard
 from .work import WorkDir, atomic_write, write_parquet
@@ -145,6 +146,7 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
         if not p.exists():
             raise InputError(str(p), None, "no such file or folder", skippable=False)
     out = Path(out)
+    check(make_plan(paths, out, config), config.force)
     out.mkdir(parents=True, exist_ok=True)
     work = WorkDir(out / ".thresher-work")
     work.check_manifest(_manifest(paths, config))
