@@ -30,9 +30,7 @@ ROLE_SCHEMA = pa.schema([("page", pa.int64()), ("pos", pa.int32()), ("role", pa.
 def blocks_shard(root: Path, i: int) -> None:
     """pages/shard-i → blocks/shard-i: one row per block, with fingerprints and shape."""
     work = WorkDir(root)
-    t = pq.read_table(work.shard("pages", i), columns=["page", "text"])
-    pages = list(zip(t.column("page").to_pylist(), t.column("text").to_pylist(), strict=True))
-    write_parquet(work.shard("blocks", i), block_table(pages))
+    write_parquet(work.shard("blocks", i), block_table(pq.read_table(work.shard("pages", i), columns=["page", "text"])))
 
 
 def content_texts(root: Path, i: int, roles_stage: str) -> tuple[np.ndarray, list[str], pa.Table]:
