@@ -268,12 +268,8 @@ def test_cli_skips_and_counts(tmp_path: Path, case: Case, capsys: pytest.Capture
     assert "skipped (bad input)" in err  # the summary on stderr says records were skipped
 
 
-RERUN_BUG = ("work.py check_manifest: a run that failed while reading leaves its manifest in OUT/.thresher-work, "
-             "so rerunning into the same OUT with the input fixed or with --on-error skip (what the error "
-             "message advises) raises ResumeError, whose message points at a --fresh option the CLI lacks")
 
 
-@pytest.mark.xfail(reason=RERUN_BUG, strict=False)
 def test_failed_run_then_fixed_input_publishes(tmp_path: Path) -> None:
     """After a failure nothing is published; fixing the input and rerunning gives the outputs."""
     case = CASES[0]
@@ -287,7 +283,7 @@ def test_failed_run_then_fixed_input_publishes(tmp_path: Path) -> None:
     assert pq.read_table(out / "pages.parquet").num_rows == len(GOOD) + 1
 
 
-@pytest.mark.xfail(reason=RERUN_BUG, strict=False)
+
 def test_failed_run_then_skip_as_advised_publishes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     case = CASES[0]
     inputs, bad, out = make_inputs(tmp_path, case)
@@ -319,8 +315,6 @@ def test_skip_does_not_hide_a_missing_input(tmp_path: Path, capsys: pytest.Captu
     assert_nothing_published(out)
 
 
-@pytest.mark.xfail(reason="pipeline/writers: a run with zero readable pages crashes with IndexError in "
-                          "writers/output.py _role_bytes (pages[0] of an empty shard)", strict=False)
 def test_every_record_skipped_still_writes_a_summary(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_bytes(b"{broken\n")

@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     progress.add_argument("--no-progress", dest="progress", action="store_false")
     run.add_argument("--force", action="store_true",
                      help="run even when the estimated memory or disk exceeds what the machine has")
+    run.add_argument("--fresh", action="store_true",
+                     help="discard what an earlier run left in OUT (finished outputs included) and start over")
     run.add_argument("--quiet", action="store_true", help="no plan line and no summary")
     return parser
 
@@ -89,7 +91,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
                          site_field=args.site_field, on_error=args.on_error, max_page_bytes=args.max_page_bytes),
         dedup=DedupOptions(jaccard=args.jaccard, containment=args.containment),
         shard_pages=args.shard_pages, workers=args.workers, jsonl=args.jsonl, progress=args.progress,
-        force=args.force)
+        force=args.force, fresh=args.fresh)
 
 
 def _print_summary(summary, out: Path) -> None:

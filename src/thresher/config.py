@@ -69,6 +69,7 @@ class RunConfig:
     jsonl: bool = False  # also write pages.jsonl
     progress: bool | None = None  # None = when stderr is a terminal
     force: bool = False  # run even when the plan's memory or disk estimate exceeds what the machine has
+    fresh: bool = False  # discard what an earlier run left in OUT instead of resuming it
 
     def __post_init__(self) -> None:
         if self.shard_pages < 1:

@@ -149,7 +149,7 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
     check(make_plan(paths, out, config), config.force)
     out.mkdir(parents=True, exist_ok=True)
     work = WorkDir(out / ".thresher-work")
-    work.check_manifest(_manifest(paths, config))
+    work.check_manifest(_manifest(paths, config), fresh=config.fresh)
     times: dict[str, float] = {}
     workers = config.n_workers
     root = work.root
@@ -209,6 +209,7 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
     atomic_write(out / ".summary.json.tmp", lambda p: p.write_text(summary.to_json()))
     names = OUTPUTS + (["pages.jsonl"] if config.jsonl else [])
     publish(out, names)
+    work.mark("published")
     return summary
 
 

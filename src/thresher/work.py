@@ -63,15 +63,21 @@ class WorkDir:
     def _marker(self, stage: str, i: int | None) -> Path:
         return self.root / "done" / (stage if i is None else f"{stage}-{i:05d}")
 
-    def check_manifest(self, manifest: dict) -> None:
-        """Start fresh, or resume only a run of the same inputs and options."""
+    def check_manifest(self, manifest: dict, fresh: bool = False) -> None:
+        """Resume a run of the same inputs and options; otherwise start over.
+
+        A finished run of other inputs or options is not overwritten unless
+        `fresh`: its published outputs are the user's. An unfinished one (it
+        failed or was stopped) is discarded, since nothing of it was published.
+        """
         path = self.root / "manifest.json"
-        if path.exists():
+        if path.exists() and not fresh:
             old = json.loads(path.read_text())
-            if old != manifest:
-                raise ResumeError(f"{self.root} holds a run with other inputs or options; "
-                                  "use another -o, or --fresh to discard it")
-            return
+            if old == manifest:
+                return
+            if self.done("published"):
+                raise ResumeError(f"{self.root.parent} holds the finished outputs of a run with other inputs or "
+                                  "options; choose another -o, or --fresh to replace them")
         if self.root.exists():
             shutil.rmtree(self.root)
         self.root.mkdir(parents=True)

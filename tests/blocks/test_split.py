@@ -125,11 +125,10 @@ TRICKY = [
     "   \t  \n\n",
 ]
 # str.lower and Arrow's utf8_lower disagree on these: dotted capital I, capital sigma at a word's end
-# (final sigma), and one letter newer than Arrow's Unicode tables; see the xfail test below
+# (final sigma), and one letter newer than Arrow's Unicode tables; fingerprint uses Arrow's, like block_table
 LOWER_DIFFERS = "\u0130\u03a3\u1c89"
 TEXT_LOWER_AGREES = st.text(st.characters(max_codepoint=0xA7BF, blacklist_categories=("Cs",),
                                           blacklist_characters=LOWER_DIFFERS))
-VECTOR_BUG = ("blocks/split.py block_table (vectorised, f92e303) does not agree with the scalar fingerprint: ")
 
 
 @settings(deadline=None)
@@ -160,8 +159,6 @@ def test_block_table_hash_is_the_fingerprint_of_each_block(texts: list[str]) -> 
     assert table.column("hash").to_pylist() == [fingerprint(b) for b in flat]
 
 
-@pytest.mark.xfail(reason=VECTOR_BUG + "Arrow utf8_lower differs from str.lower on 'İ' (U+0130) and on a "
-                   "word-final capital sigma, so Turkish and Greek capitals get other keys", strict=False)
 @pytest.mark.parametrize("line", ["İSTANBUL", "ΟΔΟΣ ΠΑΝΕΠΙΣΤΗΜΙΟΥ"])
 def test_block_table_hash_agrees_on_special_lower_casing(line: str) -> None:
     assert block_table([(0, line)]).column("hash")[0].as_py() == fingerprint(line)
@@ -198,9 +195,6 @@ def test_block_table_very_long_line_is_hashed_on_its_head() -> None:
     assert table.column("text").to_pylist() == [a, b]
 
 
-@pytest.mark.xfail(reason=VECTOR_BUG + "when MAX_BLOCK_CHARS cuts a long line just after a space, "
-                   "utf8_split_whitespace keeps a trailing empty word: nwords is one too many and the hash "
-                   "differs from fingerprint(head)", strict=False)
 def test_block_table_long_line_cut_at_a_space_agrees_with_fingerprint() -> None:
     head = ("word " * (MAX_BLOCK_CHARS // 5 + 10))[:MAX_BLOCK_CHARS]
     assert head.endswith(" ")

@@ -27,7 +27,6 @@ from .shape import (
     SENTENCE_MAX_CAPITALISED,
 )
 
-DIGIT_RUNS = re.compile(r"[0-9]+")
 LABELLED = re.compile(r"^([^:\n]{1,30}):\s+(\S.{8,})$")
 MAX_BLOCK_CHARS = 200_000  # a longer line is hashed and measured on its first MAX_BLOCK_CHARS characters
 
@@ -40,11 +39,17 @@ def split_blocks(text: str) -> list[str]:
 
 
 def block_key(block: str) -> str:
-    return " ".join(DIGIT_RUNS.sub("0", block[:MAX_BLOCK_CHARS].lower()).split())
+    """The normalised form of one block; the same kernels as `block_table`, so the two always agree."""
+    return _keys(_head(pc.utf8_trim_whitespace(pa.array([block], pa.string()))))[0][0].as_py()
+
+
+def _head(text: pa.Array) -> pa.Array:
+    """The part of each (trimmed) block that is measured and hashed."""
+    return pc.utf8_rtrim_whitespace(pc.utf8_slice_codeunits(text, 0, MAX_BLOCK_CHARS))
 
 
 def fingerprint(block: str) -> int:
-    """Signed 64-bit fingerprint (Arrow and DuckDB have no unsigned 64-bit joins everywhere)."""
+    """Signed 64-bit fingerprint of one block (Arrow and DuckDB join signed 64-bit keys everywhere)."""
     return _h(block_key(block).encode()) - (1 << 63)
 
 
@@ -103,7 +108,7 @@ def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
     run_first[start] = start
     pos = np.arange(len(parent)) - np.maximum.accumulate(run_first) if len(parent) else run_first
 
-    head = pc.utf8_slice_codeunits(text, 0, MAX_BLOCK_CHARS)
+    head = _head(text)
     keys, words = _keys(head)
     nwords = pc.list_value_length(words).to_numpy(zero_copy_only=False).astype(np.int32)
     sample = pc.list_slice(pc.utf8_split_whitespace(head, max_splits=CAPS_SAMPLE), 0, CAPS_SAMPLE)

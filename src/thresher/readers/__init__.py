@@ -20,6 +20,8 @@ from .text import read_text_file
 
 __all__ = ["iter_pages", "reader_for"]
 
+WORK_DIR = ".thresher-work"  # marks a folder as a thresher output (see pipeline.run)
+
 
 def reader_for(path: Path):
     """The reader function for one file, by suffix; None when thresher does not read it."""
@@ -36,8 +38,9 @@ def reader_for(path: Path):
 def _files(path: Path) -> Iterator[tuple[Path, Path]]:
     """(file, root) pairs: a folder is walked recursively in sorted order."""
     if path.is_dir():
+        outs = {p.parent for p in path.rglob(WORK_DIR)}  # thresher's own output folders are not input
         files = [f for f in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-                 if reader_for(f) is not None]
+                 if reader_for(f) is not None and not any(o == f.parent or o in f.parents for o in outs)]
         if not files:
             raise InputError(str(path), None, "no .txt, .jsonl[.gz|.zst] or .parquet files in this folder",
                              skippable=False)

@@ -33,7 +33,7 @@ def decode_text(data: bytes, path: str, record: int | None, options: ReadOptions
     if b"\x00" in data:
         raise InputError(path, record, "binary data (NUL bytes), not text")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark is not text
     except UnicodeDecodeError as e:
         raise InputError(path, record, f"not UTF-8 (byte {e.start})") from None
 

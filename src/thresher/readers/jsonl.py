@@ -110,7 +110,8 @@ def read_jsonl(path: Path, root: Path, options: ReadOptions) -> Iterator[Page | 
                         raise InputError(source, n, f"line of {len(line):,} bytes exceeds twice "
                                                     f"--max-page-bytes {options.max_page_bytes:,}")
                     try:
-                        rec = json.loads(line.decode("utf-8"))
+                        text = line.decode("utf-8")
+                        rec = json.loads(text.removeprefix("\ufeff") if n == 1 else text)  # a BOM is not JSON
                     except UnicodeDecodeError as e:
                         raise InputError(source, n, f"not UTF-8 (byte {e.start})") from None
                     except json.JSONDecodeError as e:

@@ -159,6 +159,8 @@ def write_outputs(work: WorkDir, out: Path, shards: int, cluster: np.ndarray, *,
 def _role_bytes(work: WorkDir, i: int, pages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     blocks = pq.read_table(work.shard("blocks", i), columns=["page", "nchars"])
     roles = pq.read_table(work.shard("roles2", i), columns=["role"]).column("role").to_numpy()
+    if not len(pages):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     bp = blocks.column("page").to_numpy() - int(pages[0])
     nch = blocks.column("nchars").to_numpy().astype(np.int64)
     chrome = np.bincount(bp, weights=nch * (roles == CHROME), minlength=len(pages)).astype(np.int64)
