@@ -20,6 +20,7 @@ from .blocks import block_table
 from .config import DedupOptions
 from .content import CONTENT
 from .dedup import MinHasher
+from .dedup.minhash import tokenize
 from .work import WorkDir, write_npy, write_parquet
 
 MIN_CANDIDATE_WORDS = 8  # own-content blocks this long are exact-match candidate keys
@@ -53,26 +54,54 @@ def _join_by_page(pages: np.ndarray, block_page: np.ndarray, block_text: list[st
     return ["\n".join(x) for x in out]
 
 
-def content_hashes(texts: list[str]) -> np.ndarray:
-    """xxh3 of each text with whitespace collapsed: equal hashes are exact duplicates."""
+def content_hashes(page: np.ndarray, texts: list[str], n: int) -> np.ndarray:
+    """Per page, a 64-bit hash of its own-content blocks in order (whitespace collapsed); 0 for none.
+
+    Equal hashes are exact duplicates. `page` gives each block's page (0..n-1, ascending).
+    """
+    out = np.zeros(n, dtype=np.uint64)
+    if not len(page):
+        return out
     h = xxhash.xxh3_64_intdigest
-    return np.fromiter((h(" ".join(t.split()).encode()) for t in texts), dtype=np.uint64, count=len(texts))
+    v = np.fromiter((h(" ".join(t.split()).encode()) for t in texts), dtype=np.uint64, count=len(texts))
+    first = np.r_[0, np.flatnonzero(np.diff(page)) + 1]
+    start = np.zeros(len(page), dtype=np.int64)
+    start[first] = first
+    rank = (np.arange(len(page)) - np.maximum.accumulate(start)).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        v = (v ^ rank) * np.uint64(0x9E3779B97F4A7C15)
+        v ^= v >> np.uint64(29)
+    out[page[first]] = np.bitwise_xor.reduceat(v, first)
+    return out
 
 
 def signatures_shard(root: Path, i: int, roles_stage: str, opts: DedupOptions, raw: bool) -> None:
-    """MinHash of each page's own content (and, with `raw`, of the whole page) + candidate keys."""
+    """MinHash of each page's own content (and, with `raw`, of the whole page) + candidate keys.
+
+    Works on the shard's blocks: every block is tokenised once (Arrow), and
+    the content signature takes the words of the page's own-content blocks.
+    """
     work = WorkDir(root)
     hasher = MinHasher(opts.num_perm, opts.shingle, opts.seed)
-    _, texts, own = content_texts(root, i, roles_stage)
-    sig, counts = hasher.signatures(texts)
+    base_pages = pq.read_table(work.shard("pages", i), columns=["page"]).column("page").to_numpy()
+    n = len(base_pages)
+    base = int(base_pages[0]) if n else 0
+    blocks = pq.read_table(work.shard("blocks", i), columns=["page", "hash", "nwords", "text"])
+    own = pq.read_table(work.shard(roles_stage, i), columns=["role"]).column("role").to_numpy() == CONTENT
+    block_page = blocks.column("page").to_numpy() - base
+    owner, words = tokenize(blocks.column("text").combine_chunks())
+    word_page = block_page[owner]
+    in_own = own[owner]
+    sig, counts = hasher.signatures_of_words(word_page[in_own], words[in_own], n)
     tag = roles_stage.removeprefix("roles")
     write_npy(work.shard(f"sig{tag}", i, "npy"), sig)
     write_npy(work.shard(f"count{tag}", i, "npy"), counts)
-    write_npy(work.shard(f"chash{tag}", i, "npy"), content_hashes(texts))
-    long_ = own.filter(pc.greater_equal(own.column("nwords"), MIN_CANDIDATE_WORDS))
+    own_blocks = blocks.filter(pa.array(own))
+    write_npy(work.shard(f"chash{tag}", i, "npy"), content_hashes(
+        own_blocks.column("page").to_numpy() - base, own_blocks.column("text").to_pylist(), n))
+    long_ = own_blocks.filter(pc.greater_equal(own_blocks.column("nwords"), MIN_CANDIDATE_WORDS))
     write_parquet(work.shard(f"keys{tag}", i), long_.select(["page", "hash"]))
     if raw:
-        full = pq.read_table(work.shard("pages", i), columns=["text"]).column("text").to_pylist()
-        rsig, rcounts = hasher.signatures(full)
+        rsig, rcounts = hasher.signatures_of_words(word_page, words, n)
         write_npy(work.shard("rawsig", i, "npy"), rsig)
         write_npy(work.shard("rawcount", i, "npy"), rcounts)

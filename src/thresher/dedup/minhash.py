@@ -13,21 +13,42 @@ shingles, no Python loop per shingle. Bins are stored as their low 16 bits.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 
-WORD = re.compile(r"\w+")
+WORD_SPLIT = r"[^\p{L}\p{N}_]+"  # words are runs of letters, digits and underscores (Unicode)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def word_hashes(text: str) -> np.ndarray:
-    """xxh3 of each lower-cased word, in order."""
-    words = WORD.findall(text.lower())
+def tokenize(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, hash) of every lower-cased word of `texts`, in order: owner is the text's index.
+
+    Arrow splits and dictionary-encodes the words in C++; each distinct word is
+    hashed once with xxh3 (words repeat: a shard has far fewer distinct words
+    than words).
+    """
+    toks = pc.split_pattern_regex(pc.utf8_lower(texts), WORD_SPLIT)
+    flat = pc.list_flatten(toks)
+    owner = pc.list_parent_indices(toks)
+    keep = pc.greater(pc.utf8_length(flat), 0)
+    flat, owner = flat.filter(keep), owner.filter(keep)
+    if len(flat) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+    enc = pc.dictionary_encode(flat).combine_chunks() if isinstance(flat, pa.ChunkedArray) \
+        else pc.dictionary_encode(flat)
     h = xxhash.xxh3_64_intdigest
-    return np.fromiter((h(w.encode()) for w in words), dtype=np.uint64, count=len(words))
+    vocab = enc.dictionary.to_pylist()
+    table = np.fromiter((h(w.encode()) for w in vocab), dtype=np.uint64, count=len(vocab))
+    return owner.to_numpy().astype(np.int64), table[enc.indices.to_numpy()]
+
+
+def word_hashes(text: str) -> np.ndarray:
+    """xxh3 of each lower-cased word of one text, in order (the same tokens as `tokenize`)."""
+    return tokenize(pa.array([text], pa.string()))[1]
 
 
 def shingle_hashes(words: np.ndarray, k: int) -> np.ndarray:
@@ -43,6 +64,38 @@ def shingle_hashes(words: np.ndarray, k: int) -> np.ndarray:
             acc = (acc ^ words[j:j + m]) * _MIX + np.uint64(j + 1)
         acc ^= acc >> np.uint64(29)
     return np.unique(acc)
+
+
+def shingles_of_owners(owner: np.ndarray, words: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, shingle) for every k-word window inside one owner; an owner with fewer than k
+    words gets one window of all its words. Same hashes as `shingle_hashes`, for all owners at once."""
+    n = len(words)
+    if n == 0:
+        return owner, words
+    sizes = np.bincount(owner)
+    out_owner, out_hash = [], []
+    with np.errstate(over="ignore"):
+        if n >= k:
+            m = n - k + 1
+            acc = np.zeros(m, dtype=np.uint64)
+            for j in range(k):
+                acc = (acc ^ words[j:j + m]) * _MIX + np.uint64(j + 1)
+            acc ^= acc >> np.uint64(29)
+            inside = owner[k - 1:] == owner[:m]
+            out_owner.append(owner[:m][inside])
+            out_hash.append(acc[inside])
+        short = np.flatnonzero((sizes > 0) & (sizes < k))
+        if len(short):
+            starts = np.r_[0, np.cumsum(sizes)][short]
+            acc = np.zeros(len(short), dtype=np.uint64)
+            for j in range(k - 1):
+                live = sizes[short] > j
+                step = (acc ^ words[np.minimum(starts + j, n - 1)]) * _MIX + np.uint64(j + 1)
+                acc = np.where(live, step, acc)
+            acc ^= acc >> np.uint64(29)
+            out_owner.append(short.astype(np.int64))
+            out_hash.append(acc)
+    return np.concatenate(out_owner), np.concatenate(out_hash)
 
 
 EMPTY = np.uint32(0xFFFFFFFF)
@@ -63,26 +116,33 @@ class MinHasher:
         return shingle_hashes(word_hashes(text), self.shingle)
 
     def signatures(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(signatures uint16 [pages, num_perm], shingle counts int32 [pages]).
+        """(signatures uint16 [pages, num_perm], distinct shingle counts int32 [pages]).
 
         A page without words gets the all-empty signature and count 0; callers
         leave such pages out of candidate generation.
         """
-        return self.signatures_of_sets([self.shingles(t) for t in texts])
+        owner, words = tokenize(pa.array(list(texts), pa.string()))
+        return self.signatures_of_words(owner, words, len(texts))
 
-    def signatures_of_sets(self, sets: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        n, p = len(sets), self.num_perm
-        counts = np.fromiter((len(s) for s in sets), dtype=np.int32, count=n)
+    def signatures_of_words(self, owner: np.ndarray, words: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Signatures of `n` pages from their words' hashes in order, `owner` giving each word's page."""
+        page, flat = shingles_of_owners(owner, words, self.shingle)
+        return self._sign(page.astype(np.uint64), flat, n)
+
+    def _sign(self, page: np.ndarray, flat: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        p = self.num_perm
+        counts = np.zeros(n, dtype=np.int32)
         sig = np.full(n * p, EMPTY, dtype=np.uint32)
-        if counts.sum():
-            flat = np.concatenate([s for s in sets if len(s)])
-            page = np.repeat(np.arange(n, dtype=np.uint64), counts)
+        if len(flat):
             with np.errstate(over="ignore"):
                 h = flat * self.salt
                 h ^= h >> np.uint64(29)
                 h *= _MIX
             key = ((page * np.uint64(p) + (h >> self.bits)) << np.uint64(32)) | (h & np.uint64(0xFFFFFFFF))
             key.sort()
+            distinct = np.ones(len(key), dtype=bool)
+            distinct[1:] = key[1:] != key[:-1]
+            counts = np.bincount((key[distinct] >> np.uint64(32)) // np.uint64(p), minlength=n).astype(np.int32)
             slot = key >> np.uint64(32)
             first = np.ones(len(slot), dtype=bool)
             first[1:] = slot[1:] != slot[:-1]
