@@ -105,7 +105,7 @@ def _select(work: WorkDir, index: SpreadIndex, shards: int, pass_no: int, tick: 
         if work.done(stage, i):
             tick(1)
             continue
-        cols, signals = (index.pass1 if pass_no == 1 else index.pass2)(work.shard("blocks", i))
+        cols, signals = (index.pass1 if pass_no == 1 else index.pass2)(i)
         roles = select_shard(signals, page_starts(cols["page"]))
         import pyarrow as pa
 
@@ -176,8 +176,10 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
             if not work.done(f"clusters{pass_no}"):
                 index = SpreadIndex(root, threads=workers)
                 try:
-                    if pass_no == 2:
-                        index.prepare_pass2(work.file("clusters1.parquet"), root / "roles1")
+                    if pass_no == 1:
+                        index.export_pass1(config.shard_pages)
+                    else:
+                        index.prepare_pass2(work.file("clusters1.parquet"), root / "roles1", config.shard_pages)
                     with progress.stage(f"content, pass {pass_no}", shards) as tick:
                         _select(work, index, shards, pass_no, tick)
                 finally:

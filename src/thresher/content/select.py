@@ -65,6 +65,10 @@ class BlockSignals:
     nwords: np.ndarray
     nchars: np.ndarray
 
+    @classmethod
+    def empty(cls) -> BlockSignals:
+        return cls(*(np.zeros(0, dtype=bool) for _ in cls.__slots__))
+
     def page(self, lo: int, hi: int) -> BlockSignals:
         return BlockSignals(*(getattr(self, f)[lo:hi] for f in self.__slots__))
 

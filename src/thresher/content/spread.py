@@ -13,10 +13,12 @@ pure selection core.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow.parquet as pq
 
 from .select import BlockSignals
 
@@ -57,33 +59,52 @@ class SpreadIndex:
               SELECT s.site, b.hash, count(DISTINCT b.page) AS df
               FROM read_parquet('{_glob(work_root / "blocks")}') b JOIN site s USING (page)
               GROUP BY ALL;
-            CREATE TABLE gdf AS SELECT hash, sum(df) AS df FROM df1 GROUP BY hash;
         """)
 
     def close(self) -> None:
         self.con.close()
 
-    def _fetch(self, sql: str) -> dict[str, np.ndarray]:
-        return {k: np.asarray(v) for k, v in self.con.execute(sql).fetchnumpy().items()}
+    def _export(self, name: str, sql: str, shard_pages: int) -> None:
+        """Write one query's rows to work/NAME/shard=i/, partitioned by shard: one join for all shards."""
+        out = self.root / name
+        shutil.rmtree(out, ignore_errors=True)
+        self.con.execute(f"COPY (SELECT *, page // {int(shard_pages)} AS shard FROM ({sql})) TO '{out}' "
+                         "(FORMAT parquet, PARTITION_BY (shard))")
+
+    def _load(self, name: str, i: int) -> dict[str, np.ndarray]:
+        """One shard's rows of an export, in (page, pos) order, plus in-page repeat counts."""
+        part = self.root / name / f"shard={i}"
+        if not part.exists():
+            return {}
+        t = pq.read_table(part)
+        r = {k: t.column(k).to_numpy(zero_copy_only=False) for k in t.column_names if k != "shard"}
+        order = np.lexsort((r["pos"], r["page"]))
+        r = {k: v[order] for k, v in r.items()}
+        r["in_page"] = _in_page_counts(r["page"], r.pop("hash"))
+        return r
 
     # -- pass 1: pages only -------------------------------------------------
-    def pass1(self, shard: Path) -> tuple[dict[str, np.ndarray], BlockSignals]:
-        r = self._fetch(f"""
-            SELECT b.page, b.pos, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, d.df, sp.n AS site_pages,
-                   count(*) OVER (PARTITION BY b.page, b.hash) AS in_page, coalesce(rd.df, 0) AS rest_df,
-                   g.df AS gdf, min(d.df) FILTER (WHERE b.prose) OVER (PARTITION BY b.page) AS min_df
-            FROM read_parquet('{shard}') b JOIN site s USING (page)
+    def export_pass1(self, shard_pages: int) -> None:
+        self._export("signals1", f"""
+            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, d.df,
+                   sp.n AS site_pages, coalesce(rd.df, 0) AS rest_df
+            FROM read_parquet('{_glob(self.root / "blocks")}') b JOIN site s USING (page)
                  JOIN df1 d ON d.site = s.site AND d.hash = b.hash
-                 JOIN gdf g ON g.hash = b.hash
                  JOIN sitepages sp ON sp.site = s.site
-                 LEFT JOIN df1 rd ON b.rest_hash <> 0 AND rd.site = s.site AND rd.hash = b.rest_hash
-            ORDER BY b.page, b.pos""")
+                 LEFT JOIN df1 rd ON b.rest_hash <> 0 AND rd.site = s.site AND rd.hash = b.rest_hash""",
+                     shard_pages)
+
+    def pass1(self, i: int) -> tuple[dict[str, np.ndarray], BlockSignals]:
+        r = self._load("signals1", i)
+        if not r:
+            return {"page": np.zeros(0, np.int64), "pos": np.zeros(0, np.int32)}, BlockSignals.empty()
         prose = r["prose"].astype(bool)
         template = (~prose & (r["site_pages"] >= CHROME_MIN_SITE)
                     & (r["df"] >= np.maximum(3, CHROME_SHARE * r["site_pages"])))
         n = len(prose)
         repeated = r["in_page"] >= 2
-        weight = np.where(r["site_pages"] >= CHROME_MIN_SITE, rarity_weight(r["df"], r["min_df"]), 1.0)
+        min_df = _page_min(r["page"], np.where(prose, r["df"].astype(np.float64), np.inf))
+        weight = np.where(r["site_pages"] >= CHROME_MIN_SITE, rarity_weight(r["df"], min_df), 1.0)
         reference = r["rest_df"] > 0  # "Related: <a headline seen elsewhere>"
         sig = BlockSignals(prose=prose, bullet=r["bullet"].astype(bool), fragment=r["fragment"].astype(bool),
                            foreign=np.zeros(n, bool),
@@ -92,7 +113,7 @@ class SpreadIndex:
         return r, sig
 
     # -- pass 2: articles (clusters) ----------------------------------------
-    def prepare_pass2(self, clusters: Path, roles: Path) -> None:
+    def prepare_pass2(self, clusters: Path, roles: Path, shard_pages: int) -> None:
         """Spread of each block over the clusters of pass 1, and which clusters claim it."""
         self.con.execute(f"""
             CREATE OR REPLACE TABLE cl AS SELECT page, cluster FROM read_parquet('{clusters}');
@@ -117,15 +138,12 @@ class SpreadIndex:
               SELECT p.site, p.hash, count(*) AS n_clusters, count(c.cluster) AS n_claims
               FROM pc p LEFT JOIN claims c USING (site, hash, cluster) GROUP BY ALL;
         """)
-
-    def pass2(self, shard: Path) -> tuple[dict[str, np.ndarray], BlockSignals]:
-        r = self._fetch(f"""
-            SELECT b.page, b.pos, b.prose, b.bullet, b.fragment, b.nwords, b.nchars,
+        self._export("signals2", f"""
+            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars,
                    a.n_clusters, a.n_claims, cm.cluster IS NOT NULL AS claimed_here,
                    coalesce(uf.n, 0) AS copies_with, coalesce(f.m, 0) AS copies, d.df,
-                   coalesce(ra.n_claims, 0) AS rest_claims, rc.cluster IS NOT NULL AS rest_claimed_here,
-                   count(*) OVER (PARTITION BY b.page, b.hash) AS in_page
-            FROM read_parquet('{shard}') b JOIN site s USING (page) JOIN cl USING (page)
+                   coalesce(ra.n_claims, 0) AS rest_claims, rc.cluster IS NOT NULL AS rest_claimed_here
+            FROM read_parquet('{_glob(self.root / "blocks")}') b JOIN site s USING (page) JOIN cl USING (page)
                  JOIN agg a ON a.site = s.site AND a.hash = b.hash
                  JOIN df1 d ON d.site = s.site AND d.hash = b.hash
                  LEFT JOIN fetches f ON f.url = s.url
@@ -133,8 +151,12 @@ class SpreadIndex:
                  LEFT JOIN claims cm ON cm.site = s.site AND cm.hash = b.hash AND cm.cluster = cl.cluster
                  LEFT JOIN agg ra ON b.rest_hash <> 0 AND ra.site = s.site AND ra.hash = b.rest_hash
                  LEFT JOIN claims rc ON b.rest_hash <> 0 AND rc.site = s.site AND rc.hash = b.rest_hash
-                                        AND rc.cluster = cl.cluster
-            ORDER BY b.page, b.pos""")
+                                        AND rc.cluster = cl.cluster""", shard_pages)
+
+    def pass2(self, i: int) -> tuple[dict[str, np.ndarray], BlockSignals]:
+        r = self._load("signals2", i)
+        if not r:
+            return {"page": np.zeros(0, np.int64), "pos": np.zeros(0, np.int32)}, BlockSignals.empty()
         claimed = r["claimed_here"].astype(bool)
         n_claims = r["n_claims"]
         exclusive = r["n_clusters"] == 1
@@ -153,6 +175,28 @@ class SpreadIndex:
                            repeated=r["in_page"] >= 2,
                            weight=np.ones(n), nwords=r["nwords"], nchars=r["nchars"])
         return r, sig
+
+
+def _in_page_counts(page: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    """For each block, how many blocks of its page share its fingerprint (itself included)."""
+    if not len(page):
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((hashes, page))
+    p, h = page[order], hashes[order]
+    new = np.r_[True, (p[1:] != p[:-1]) | (h[1:] != h[:-1])]
+    group = np.cumsum(new) - 1
+    counts = np.bincount(group)[group]
+    out = np.empty(len(page), dtype=np.int64)
+    out[order] = counts
+    return out
+
+
+def _page_min(page: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per block, the minimum of `values` over its page (blocks in page order); NaN where all are inf."""
+    starts = page_starts(page)
+    mins = np.minimum.reduceat(values, starts[:-1]) if len(values) else values
+    out = np.repeat(mins, np.diff(starts))
+    return np.where(np.isinf(out), np.nan, out)
 
 
 def rarity_weight(df: np.ndarray, min_df: np.ndarray) -> np.ndarray:
