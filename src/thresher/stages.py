@@ -8,6 +8,7 @@ the global steps (spread counting, clustering) live in `content.spread` and
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +29,15 @@ MIN_CANDIDATE_WORDS = 8  # own-content blocks this long are exact-match candidat
 ROLE_SCHEMA = pa.schema([("page", pa.int64()), ("pos", pa.int32()), ("role", pa.int8())])
 
 
+BATCH_PAGES = 2_000  # pages processed at once inside a shard: bounds a worker's memory
+
+
 def blocks_shard(root: Path, i: int) -> None:
     """pages/shard-i → blocks/shard-i: one row per block, with fingerprints and shape."""
     work = WorkDir(root)
-    write_parquet(work.shard("blocks", i), block_table(pq.read_table(work.shard("pages", i), columns=["page", "text"])))
+    pages = pq.read_table(work.shard("pages", i), columns=["page", "text"])
+    parts = [block_table(pages.slice(lo, BATCH_PAGES)) for lo in range(0, max(pages.num_rows, 1), BATCH_PAGES)]
+    write_parquet(work.shard("blocks", i), pa.concat_tables(parts))
 
 
 def content_texts(root: Path, i: int, roles_stage: str) -> tuple[np.ndarray, list[str], pa.Table]:
@@ -75,6 +81,28 @@ def content_hashes(page: np.ndarray, texts: list[str], n: int) -> np.ndarray:
     return out
 
 
+def _signatures_in_batches(hasher: MinHasher, text: pa.ChunkedArray, block_page: np.ndarray, own: np.ndarray,
+                           *, n: int, raw: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Content (and raw-page) signatures of a shard's pages, BATCH_PAGES pages at a time."""
+    sig = np.zeros((n, hasher.num_perm), dtype=np.uint16)
+    counts = np.zeros(n, dtype=np.int32)
+    rsig = np.zeros((n if raw else 0, hasher.num_perm), dtype=np.uint16)
+    rcounts = np.zeros(n if raw else 0, dtype=np.int32)
+    edges = np.searchsorted(block_page, np.arange(0, n + BATCH_PAGES, BATCH_PAGES))
+    for k, (lo, hi) in enumerate(itertools.pairwise(edges)):
+        first = k * BATCH_PAGES
+        m = min(BATCH_PAGES, n - first)
+        if m <= 0:
+            break
+        owner, words = tokenize(text.slice(lo, hi - lo).combine_chunks())
+        word_page = block_page[lo:hi][owner] - first
+        in_own = own[lo:hi][owner]
+        sig[first:first + m], counts[first:first + m] = hasher.signatures_of_words(word_page[in_own], words[in_own], m)
+        if raw:
+            rsig[first:first + m], rcounts[first:first + m] = hasher.signatures_of_words(word_page, words, m)
+    return sig, counts, rsig, rcounts
+
+
 def signatures_shard(root: Path, i: int, roles_stage: str, opts: DedupOptions, raw: bool) -> None:
     """MinHash of each page's own content (and, with `raw`, of the whole page) + candidate keys.
 
@@ -89,10 +117,7 @@ def signatures_shard(root: Path, i: int, roles_stage: str, opts: DedupOptions, r
     blocks = pq.read_table(work.shard("blocks", i), columns=["page", "hash", "nwords", "text"])
     own = pq.read_table(work.shard(roles_stage, i), columns=["role"]).column("role").to_numpy() == CONTENT
     block_page = blocks.column("page").to_numpy() - base
-    owner, words = tokenize(blocks.column("text").combine_chunks())
-    word_page = block_page[owner]
-    in_own = own[owner]
-    sig, counts = hasher.signatures_of_words(word_page[in_own], words[in_own], n)
+    sig, counts, rsig, rcounts = _signatures_in_batches(hasher, blocks.column("text"), block_page, own, n=n, raw=raw)
     tag = roles_stage.removeprefix("roles")
     write_npy(work.shard(f"sig{tag}", i, "npy"), sig)
     write_npy(work.shard(f"count{tag}", i, "npy"), counts)
@@ -102,6 +127,5 @@ def signatures_shard(root: Path, i: int, roles_stage: str, opts: DedupOptions, r
     long_ = own_blocks.filter(pc.greater_equal(own_blocks.column("nwords"), MIN_CANDIDATE_WORDS))
     write_parquet(work.shard(f"keys{tag}", i), long_.select(["page", "hash"]))
     if raw:
-        rsig, rcounts = hasher.signatures_of_words(word_page, words, n)
         write_npy(work.shard("rawsig", i, "npy"), rsig)
         write_npy(work.shard("rawcount", i, "npy"), rcounts)

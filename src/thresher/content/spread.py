@@ -41,7 +41,8 @@ class SpreadIndex:
         db.unlink(missing_ok=True)  # derived data: rebuilt on every (re)run of the content stages
         self.con = duckdb.connect(str(db))
         self.con.execute(f"SET memory_limit='{memory_limit}'; SET threads={int(threads)};"
-                         f"SET temp_directory='{work_root / 'duckdb-tmp'}'; SET preserve_insertion_order=false")
+                         f"SET temp_directory='{work_root / 'duckdb-tmp'}'; SET preserve_insertion_order=false;"
+                         "SET enable_progress_bar=false")
         self.con.execute(f"""
             -- byte-identical copies (mirrors) count as pages of the copy's largest site
             CREATE TABLE raw AS
