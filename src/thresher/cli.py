@@ -27,6 +27,12 @@ clusters.parquet, summary.json; pages.jsonl with --jsonl.
 An interrupted run resumes when the same command is run again.
 """
 
+EXPLAIN_EXAMPLE = """\
+examples:
+  thresher explain out/ 000_9a4dd23e430a9638.txt                            # one page: its blocks and why
+  thresher explain out/ 000_9a4dd23e430a9638.txt 001_a06a8daf50f95f74.txt   # two pages: same article?
+"""
+
 MAIN_EXAMPLE = """\
 example:
   thresher run crawl.jsonl -o out/       # own content + duplicate clusters of every page
@@ -82,6 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fresh", action="store_true",
                      help="discard what an earlier run left in OUT (finished outputs included) and start over")
     run.add_argument("--quiet", action="store_true", help="no plan line and no summary")
+    explain = sub.add_parser("explain", help="why a page kept what it kept; why two pages are (not) duplicates",
+                             description="Explain the decisions of a finished run: for one page, every block's "
+                             "role and the rule behind it; for two pages, their similarity before and after "
+                             "removing chrome and teasers, the passages they share, and the verdict.",
+                             epilog=EXPLAIN_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    explain.add_argument("out", type=Path, help="the -o folder of a finished `thresher run`")
+    explain.add_argument("ids", nargs="+", metavar="ID", help="one page id, or two")
+    explain.add_argument("--json", action="store_true", help="print JSON for tools instead of text")
     return parser
 
 
@@ -124,12 +138,37 @@ def _print_summary(summary, out: Path) -> None:
     Console(stderr=True).print(t)
 
 
+def _explain(args: argparse.Namespace) -> int:
+    import json
+
+    from .explain import explain_page, explain_pair
+
+    if len(args.ids) > 2:
+        print("thresher: error: explain takes one page id or two", file=sys.stderr)
+        return 2
+    try:
+        result = explain_page(args.out, args.ids[0]) if len(args.ids) == 1 else \
+            explain_pair(args.out, args.ids[0], args.ids[1])
+    except ThresherError as e:
+        print(f"thresher: error: {e}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        from .explain_text import render
+
+        render(result)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "explain":
+        return _explain(args)
     from .pipeline import run
 
     inputs = list(args.inputs) + ([str(sample_dir())] if args.sample else [])

@@ -28,7 +28,7 @@ from . import __version__
 from .config import RunConfig
 from .content.select import select_shard
 from .content.spread import SpreadIndex, page_starts
-from .dedup.global_ import dedup, same_key_pairs, write_clusters
+from .dedup.global_ import dedup, same_key_pairs, write_clusters, write_edges
 from .errors import InputError
 from .ingest import ingest
 from .plan import check, make_plan
@@ -106,11 +106,11 @@ def _select(work: WorkDir, index: SpreadIndex, shards: int, pass_no: int, tick: 
             tick(1)
             continue
         cols, signals = (index.pass1 if pass_no == 1 else index.pass2)(i)
-        roles = select_shard(signals, page_starts(cols["page"]))
+        roles, whys = select_shard(signals, page_starts(cols["page"]))
         import pyarrow as pa
 
         write_parquet(work.shard(stage, i), pa.table(
-            {"page": cols["page"].astype(np.int64), "pos": cols["pos"].astype(np.int32), "role": roles},
+            {"page": cols["page"].astype(np.int64), "pos": cols["pos"].astype(np.int32), "role": roles, "why": whys},
             schema=ROLE_SCHEMA))
         work.mark(stage, i)
         tick(1)
@@ -192,6 +192,7 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
                          mark=lambda i, s=pass_no: work.mark(f"sig{s}", i))
                 res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no))
                 write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
+                write_edges(work.file(f"edges{pass_no}.parquet"), res)
                 atomic_write(work.file(f"dedup{pass_no}.json"), lambda p, r=res: p.write_text(json.dumps(
                     {"candidates": r.candidates, "verified": len(r.pairs)})))
                 work.mark(f"clusters{pass_no}")

@@ -26,7 +26,7 @@ from .work import WorkDir, write_npy, write_parquet
 
 MIN_CANDIDATE_WORDS = 8  # own-content blocks this long are exact-match candidate keys
 
-ROLE_SCHEMA = pa.schema([("page", pa.int64()), ("pos", pa.int32()), ("role", pa.int8())])
+ROLE_SCHEMA = pa.schema([("page", pa.int64()), ("pos", pa.int32()), ("role", pa.int8()), ("why", pa.int8())])
 
 
 BATCH_PAGES = 2_000  # pages processed at once inside a shard: bounds a worker's memory

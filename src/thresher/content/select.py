@@ -32,6 +32,22 @@ import numpy as np
 CONTENT, CHROME, TEASER = 0, 1, 2
 ROLE_NAMES = ("content", "chrome", "teaser")
 
+# why a block got its role: the rule that decided, for `thresher explain` and the report
+BODY, HEADLINE, STANDFIRST, INSIDE_BODY, CLOSING = 0, 1, 2, 3, 4
+OTHER_ARTICLE, FOREIGN, LABEL, OUTSIDE_PROSE, OUTSIDE_SHORT = 5, 6, 7, 8, 9
+WHY_NAMES = (
+    "body: prose in the page's main run of text",
+    "headline: the short line just above the main run",
+    "standfirst: the long line under the headline, above the body",
+    "inside the body: a list item or short line between body paragraphs",
+    "closing line: a short sentence right after the body",
+    "teaser: own content of another article",
+    "chrome: on the pages of many articles, claimed by none (or rotating between fetches of one url)",
+    "label: a line repeated in the page, or a short site template line",
+    "prose outside the main run (a teaser or an aside)",
+    "short line outside the main run",
+)
+
 MAX_GAP = 2  # non-prose blocks allowed between two paragraphs of one body
 MAX_HEAD_SKIP = 2  # chrome labels allowed between the headline and the body
 MAX_HEAD_WORDS = 30  # a longer block is not a headline
@@ -120,39 +136,45 @@ def _runs(s: BlockSignals) -> list[tuple[int, int, float]]:
     return runs
 
 
-def select_page(s: BlockSignals) -> np.ndarray:
-    """Role of each block of one page: CONTENT, CHROME or TEASER."""
+def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
+    """(role, why) of each block of one page: CONTENT, CHROME or TEASER, and the rule that decided (WHY)."""
     n = len(s.prose)
-    role = np.where(s.prose & ~s.label, TEASER, CHROME).astype(np.int8)
-    role[s.elsewhere] = TEASER
+    role = np.where(s.prose, TEASER, CHROME).astype(np.int8)
+    why = np.where(s.prose, OUTSIDE_PROSE, OUTSIDE_SHORT).astype(np.int8)
+    role[s.label], why[s.label] = CHROME, LABEL
+    role[s.foreign], why[s.foreign] = CHROME, FOREIGN
+    role[s.elsewhere], why[s.elsewhere] = TEASER, OTHER_ARTICLE
     if n == 0:
-        return role
+        return role, why
     runs = _runs(s)
     if not runs:
-        return role
+        return role, why
     first, last, _ = max(runs, key=lambda r: (r[2], -r[0]))
     for i in range(first, last + 1):
         own = not s.foreign[i] and not s.label[i] and not s.elsewhere[i]
         # a non-prose block inside the body is content only when it is not a lone label
-        if own and (s.prose[i] or s.bullet[i] or _is_interior_text(s, i, first, last)):
-            role[i] = CONTENT
+        if own and s.prose[i]:
+            role[i], why[i] = CONTENT, BODY
+        elif own and (s.bullet[i] or _is_interior_text(s, i, first, last)):
+            role[i], why[i] = CONTENT, INSIDE_BODY
     tail = last + 1  # a body may close on a short sentence ("... he said.")
     if (tail < n and s.fragment[tail] and not s.foreign[tail] and not s.label[tail]
             and not s.elsewhere[tail]):
-        role[tail] = CONTENT
+        role[tail], why[tail] = CONTENT, CLOSING
     head = first - 1
     skipped = 0
     while head >= 0 and skipped < MAX_HEAD_SKIP and (s.foreign[head] or s.label[head]) and not s.elsewhere[head]:
         head -= 1
         skipped += 1
     if head >= 0 and _headline_like(s, head) and not s.elsewhere[head]:
-        role[head] = CONTENT
+        role[head], why[head] = CONTENT, HEADLINE
         # a long non-prose line under a shorter one is a standfirst under its headline
         above = head - 1
         if (s.nwords[head] >= STANDFIRST_MIN_WORDS and above >= 0 and _headline_like(s, above)
                 and not s.elsewhere[above] and HEADLINE_MIN_WORDS <= s.nwords[above] < s.nwords[head]):
-            role[above] = CONTENT
-    return role
+            role[above], why[above] = CONTENT, HEADLINE
+            why[head] = STANDFIRST
+    return role, why
 
 
 def _is_interior_text(s: BlockSignals, i: int, first: int, last: int) -> bool:
@@ -160,9 +182,10 @@ def _is_interior_text(s: BlockSignals, i: int, first: int, last: int) -> bool:
     return first < i < last and s.nwords[i] >= 2 and not s.foreign[i]
 
 
-def select_shard(s: BlockSignals, page_starts: np.ndarray) -> np.ndarray:
-    """Roles for a shard: `page_starts` are the offsets of each page's first block, plus the end."""
-    out = np.empty(len(s.prose), dtype=np.int8)
+def select_shard(s: BlockSignals, page_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(roles, whys) for a shard: `page_starts` are the offsets of each page's first block, plus the end."""
+    role = np.empty(len(s.prose), dtype=np.int8)
+    why = np.empty(len(s.prose), dtype=np.int8)
     for lo, hi in itertools.pairwise(page_starts):
-        out[lo:hi] = select_page(s.page(int(lo), int(hi)))
-    return out
+        role[lo:hi], why[lo:hi] = select_page(s.page(int(lo), int(hi)))
+    return role, why

@@ -91,3 +91,12 @@ def write_clusters(path: Path, cluster: np.ndarray) -> None:
     from ..work import write_parquet
 
     write_parquet(path, pa.table({"page": np.arange(len(cluster), dtype=np.int64), "cluster": cluster}))
+
+
+def write_edges(path: Path, res: DedupResult) -> None:
+    """The verified pairs with their estimated Jaccard and containment (for `thresher explain`)."""
+    from ..work import write_parquet
+
+    write_parquet(path, pa.table({"a": res.pairs[:, 0].astype(np.int64), "b": res.pairs[:, 1].astype(np.int64),
+                                  "jaccard": res.jaccard.astype(np.float32),
+                                  "containment": res.containment.astype(np.float32)}))
