@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-page-bytes", type=int, default=ReadOptions().max_page_bytes,
                      help="larger pages are bad input (default: %(default)s)")
     run.add_argument("--workers", type=int, default=0, help="processes (default: one per core)")
+    run.add_argument("--engine", choices=["local", "ray"], default="local",
+                     help="run per-shard work in local processes (default) or as Ray tasks")
+    run.add_argument("--address", default=None,
+                     help="with --engine ray: the Ray cluster to join (default: start a local Ray)")
     run.add_argument("--shard-pages", type=int, default=RunConfig().shard_pages,
                      help="pages per shard (default: %(default)s)")
     run.add_argument("--jaccard", type=float, default=DedupOptions().jaccard,
@@ -105,7 +109,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
                          site_field=args.site_field, on_error=args.on_error, max_page_bytes=args.max_page_bytes),
         dedup=DedupOptions(jaccard=args.jaccard, containment=args.containment),
         shard_pages=args.shard_pages, workers=args.workers, jsonl=args.jsonl, progress=args.progress,
-        force=args.force, fresh=args.fresh)
+        force=args.force, fresh=args.fresh, engine=args.engine, ray_address=args.address)
 
 
 def _print_summary(summary, out: Path) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from .errors import ConfigError
 
 ON_ERROR = ("fail", "skip")
+ENGINES = ("local", "ray")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -70,12 +71,16 @@ class RunConfig:
     progress: bool | None = None  # None = when stderr is a terminal
     force: bool = False  # run even when the plan's memory or disk estimate exceeds what the machine has
     fresh: bool = False  # discard what an earlier run left in OUT instead of resuming it
+    engine: str = "local"  # where per-shard work runs: "local" processes or "ray"
+    ray_address: str | None = None  # a Ray cluster to join (default: start a local Ray)
 
     def __post_init__(self) -> None:
         if self.shard_pages < 1:
             raise ConfigError("shard_pages", "must be positive")
         if self.workers < 0:
             raise ConfigError("workers", "must be 0 (one per core) or more")
+        if self.engine not in ENGINES:
+            raise ConfigError("engine", f"must be one of {ENGINES}, not {self.engine!r}")
 
     @property
     def n_workers(self) -> int:

@@ -16,8 +16,8 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -26,15 +26,15 @@ import pyarrow.parquet as pq
 
 from . import __version__
 from .config import RunConfig
-from .content.select import select_shard
-from .content.spread import SpreadIndex, page_starts
+from .content.spread import SpreadIndex
 from .dedup.global_ import dedup, same_key_pairs, write_clusters, write_edges
 from .errors import InputError
+from .executors import Executor, make_executor
 from .ingest import ingest
 from .plan import check, make_plan
 from .progress import Progress
-from .stages import ROLE_SCHEMA, blocks_shard, signatures_shard
-from .work import WorkDir, atomic_write, write_parquet
+from .stages import blocks_shard, select_shard_stage, signatures_shard
+from .work import WorkDir, atomic_write
 from .writers.output import Totals, publish, write_outputs
 
 URL_UNION = True  # one url fetched twice is one article in pass 1 (see _forced_pairs)
@@ -80,40 +80,25 @@ def _manifest(inputs: Sequence[Path], config: RunConfig) -> dict:
     return {"version": __version__, "inputs": digest, "options": config.fingerprint()}
 
 
-def _map(fn: Callable, args: tuple, *, shards: int, workers: int, done: Callable[[int], bool], tick: Callable,
-         mark: Callable[[int], None]) -> None:
-    """Run fn(root, i, *args) for every unfinished shard, on a process pool when it pays."""
-    todo = [i for i in range(shards) if not done(i)]
+@contextmanager
+def _closing(executor: Executor) -> Iterator[Executor]:
+    try:
+        yield executor
+    finally:
+        executor.close()
+
+
+def _each_shard(executor: Executor, fn: Callable, args: tuple, *, stage: str, work: WorkDir, shards: int,
+                tick: Callable) -> None:
+    """Run a per-shard stage for every shard without a done-marker, marking each as it finishes."""
+    todo = [i for i in range(shards) if not work.done(stage, i)]
     tick(shards - len(todo))
-    if workers > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
-            futures = {pool.submit(fn, args[0], i, *args[1:]): i for i in todo}
-            for fut, i in futures.items():
-                fut.result()
-                mark(i)
-                tick(1)
-    else:
-        for i in todo:
-            fn(args[0], i, *args[1:])
-            mark(i)
-            tick(1)
 
-
-def _select(work: WorkDir, index: SpreadIndex, shards: int, pass_no: int, tick: Callable) -> None:
-    stage = f"roles{pass_no}"
-    for i in range(shards):
-        if work.done(stage, i):
-            tick(1)
-            continue
-        cols, signals = (index.pass1 if pass_no == 1 else index.pass2)(i)
-        roles, whys = select_shard(signals, page_starts(cols["page"]))
-        import pyarrow as pa
-
-        write_parquet(work.shard(stage, i), pa.table(
-            {"page": cols["page"].astype(np.int64), "pos": cols["pos"].astype(np.int32), "role": roles, "why": whys},
-            schema=ROLE_SCHEMA))
+    def finished(i: int) -> None:
         work.mark(stage, i)
         tick(1)
+
+    executor.map(fn, args, todo, finished)
 
 
 def _forced_pairs(work: WorkDir, shards: int, pass_no: int) -> np.ndarray:
@@ -157,7 +142,8 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
     def timed(name: str, t: float) -> None:
         times[name] = round(times.get(name, 0.0) + time.perf_counter() - t, 3)
 
-    with Progress(config.progress) as progress:
+    executor = make_executor(config)
+    with Progress(config.progress) as progress, _closing(executor):
         t = time.perf_counter()
         with progress.stage("reading", None) as tick:
             ing = ingest(paths, config.read, work, config.shard_pages, tick)
@@ -166,30 +152,28 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
 
         t = time.perf_counter()
         with progress.stage("blocks", shards) as tick:
-            _map(blocks_shard, (root,), shards=shards, workers=workers, done=lambda i: work.done("blocks", i),
-                 tick=tick, mark=lambda i: work.mark("blocks", i))
+            _each_shard(executor, blocks_shard, (root,), stage="blocks", work=work, shards=shards, tick=tick)
         timed("blocks", t)
 
         results = {}
         for pass_no in (1, 2):
             t = time.perf_counter()
             if not work.done(f"clusters{pass_no}"):
-                index = SpreadIndex(root, threads=workers)
-                try:
-                    if pass_no == 1:
-                        index.export_pass1(config.shard_pages)
-                    else:
-                        index.prepare_pass2(work.file("clusters1.parquet"), root / "roles1", config.shard_pages)
-                    with progress.stage(f"content, pass {pass_no}", shards) as tick:
-                        _select(work, index, shards, pass_no, tick)
-                finally:
-                    index.close()
+                if not work.done(f"signals{pass_no}"):
+                    with SpreadIndex(root, threads=workers) as index:
+                        if pass_no == 1:
+                            index.export_pass1(config.shard_pages)
+                        else:
+                            index.prepare_pass2(work.file("clusters1.parquet"), root / "roles1", config.shard_pages)
+                    work.mark(f"signals{pass_no}")
+                with progress.stage(f"content, pass {pass_no}", shards) as tick:
+                    _each_shard(executor, select_shard_stage, (root, pass_no), stage=f"roles{pass_no}", work=work,
+                                shards=shards, tick=tick)
                 timed(f"content{pass_no}", t)
                 t = time.perf_counter()
                 with progress.stage(f"minhash, pass {pass_no}", shards) as tick:
-                    _map(signatures_shard, (root, f"roles{pass_no}", config.dedup, pass_no == 2), shards=shards,
-                         workers=workers, done=lambda i, s=pass_no: work.done(f"sig{s}", i), tick=tick,
-                         mark=lambda i, s=pass_no: work.mark(f"sig{s}", i))
+                    _each_shard(executor, signatures_shard, (root, f"roles{pass_no}", config.dedup, pass_no == 2),
+                                stage=f"sig{pass_no}", work=work, shards=shards, tick=tick)
                 res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no))
                 write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
                 write_edges(work.file(f"edges{pass_no}.parquet"), res)

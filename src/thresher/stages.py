@@ -20,6 +20,8 @@ import xxhash
 from .blocks import block_table
 from .config import DedupOptions
 from .content import CONTENT
+from .content.select import select_shard
+from .content.spread import load_signals, page_starts
 from .dedup import MinHasher
 from .dedup.minhash import tokenize
 from .work import WorkDir, write_npy, write_parquet
@@ -58,6 +60,15 @@ def _join_by_page(pages: np.ndarray, block_page: np.ndarray, block_text: list[st
     for p, s in zip(block_page.tolist(), block_text, strict=True):
         out[p - base].append(s)
     return ["\n".join(x) for x in out]
+
+
+def select_shard_stage(root: Path, i: int, pass_no: int) -> None:
+    """signals{pass}/shard=i → roles{pass}/shard-i: each block's role and the rule that decided it."""
+    cols, signals = load_signals(root, pass_no, i)
+    roles, whys = select_shard(signals, page_starts(cols["page"]))
+    write_parquet(WorkDir(root).shard(f"roles{pass_no}", i), pa.table(
+        {"page": cols["page"].astype(np.int64), "pos": cols["pos"].astype(np.int32), "role": roles, "why": whys},
+        schema=ROLE_SCHEMA))
 
 
 def content_hashes(page: np.ndarray, texts: list[str], n: int) -> np.ndarray:

@@ -72,18 +72,6 @@ class SpreadIndex:
         self.con.execute(f"COPY (SELECT *, page // {int(shard_pages)} AS shard FROM ({sql})) TO '{out}' "
                          "(FORMAT parquet, PARTITION_BY (shard))")
 
-    def _load(self, name: str, i: int) -> dict[str, np.ndarray]:
-        """One shard's rows of an export, in (page, pos) order, plus in-page repeat counts."""
-        part = self.root / name / f"shard={i}"
-        if not part.exists():
-            return {}
-        t = pq.read_table(part)
-        r = {k: t.column(k).to_numpy(zero_copy_only=False) for k in t.column_names if k != "shard"}
-        order = np.lexsort((r["pos"], r["page"]))
-        r = {k: v[order] for k, v in r.items()}
-        r["in_page"] = _in_page_counts(r["page"], r.pop("hash"))
-        return r
-
     # -- pass 1: pages only -------------------------------------------------
     def export_pass1(self, shard_pages: int) -> None:
         self._export("signals1", f"""
@@ -94,24 +82,6 @@ class SpreadIndex:
                  JOIN sitepages sp ON sp.site = s.site
                  LEFT JOIN df1 rd ON b.rest_hash <> 0 AND rd.site = s.site AND rd.hash = b.rest_hash""",
                      shard_pages)
-
-    def pass1(self, i: int) -> tuple[dict[str, np.ndarray], BlockSignals]:
-        r = self._load("signals1", i)
-        if not r:
-            return {"page": np.zeros(0, np.int64), "pos": np.zeros(0, np.int32)}, BlockSignals.empty()
-        prose = r["prose"].astype(bool)
-        template = (~prose & (r["site_pages"] >= CHROME_MIN_SITE)
-                    & (r["df"] >= np.maximum(3, CHROME_SHARE * r["site_pages"])))
-        n = len(prose)
-        repeated = r["in_page"] >= 2
-        min_df = _page_min(r["page"], np.where(prose, r["df"].astype(np.float64), np.inf))
-        weight = np.where(r["site_pages"] >= CHROME_MIN_SITE, rarity_weight(r["df"], min_df), 1.0)
-        reference = r["rest_df"] > 0  # "Related: <a headline seen elsewhere>"
-        sig = BlockSignals(prose=prose, bullet=r["bullet"].astype(bool), fragment=r["fragment"].astype(bool),
-                           foreign=np.zeros(n, bool),
-                           elsewhere=np.zeros(n, bool), label=repeated | template | reference, repeated=repeated,
-                           weight=weight, nwords=r["nwords"], nchars=r["nchars"])
-        return r, sig
 
     # -- pass 2: articles (clusters) ----------------------------------------
     def prepare_pass2(self, clusters: Path, roles: Path, shard_pages: int) -> None:
@@ -154,28 +124,70 @@ class SpreadIndex:
                  LEFT JOIN claims rc ON b.rest_hash <> 0 AND rc.site = s.site AND rc.hash = b.rest_hash
                                         AND rc.cluster = cl.cluster""", shard_pages)
 
-    def pass2(self, i: int) -> tuple[dict[str, np.ndarray], BlockSignals]:
-        r = self._load("signals2", i)
-        if not r:
-            return {"page": np.zeros(0, np.int64), "pos": np.zeros(0, np.int32)}, BlockSignals.empty()
-        claimed = r["claimed_here"].astype(bool)
-        n_claims = r["n_claims"]
-        exclusive = r["n_clusters"] == 1
-        home = claimed & (n_claims <= MAX_CLAIMS)
-        # fetches of one url differ in the blocks that rotate in from elsewhere (teasers); a
-        # paragraph edited between fetches differs too, but is found nowhere else
-        rotating = (r["copies"] >= 2) & (r["copies_with"] < r["copies"]) & (r["df"] > r["copies_with"])
-        foreign = (~exclusive & ~home) | rotating
-        elsewhere = foreign & (n_claims >= 1) & (n_claims <= MAX_CLAIMS) & ~claimed
-        rest_claims = r["rest_claims"]
-        related = (rest_claims >= 1) & (rest_claims <= MAX_CLAIMS) & ~r["rest_claimed_here"].astype(bool)
-        n = len(claimed)
-        sig = BlockSignals(prose=r["prose"].astype(bool), bullet=r["bullet"].astype(bool),
-                           fragment=r["fragment"].astype(bool),
-                           foreign=foreign | related, elsewhere=elsewhere, label=r["in_page"] >= 2,
-                           repeated=r["in_page"] >= 2,
-                           weight=np.ones(n), nwords=r["nwords"], nchars=r["nchars"])
-        return r, sig
+    def __enter__(self) -> SpreadIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _load(root: Path, name: str, i: int) -> dict[str, np.ndarray]:
+    """One shard's rows of an export, in (page, pos) order, plus in-page repeat counts."""
+    part = root / name / f"shard={i}"
+    if not part.exists():
+        return {}
+    t = pq.read_table(part)
+    r = {k: t.column(k).to_numpy(zero_copy_only=False) for k in t.column_names if k != "shard"}
+    order = np.lexsort((r["pos"], r["page"]))
+    r = {k: v[order] for k, v in r.items()}
+    r["in_page"] = _in_page_counts(r["page"], r.pop("hash"))
+    return r
+
+def load_signals(root: Path, pass_no: int, i: int) -> tuple[dict[str, np.ndarray], BlockSignals]:
+    """The per-block signals of shard i for pass 1 or 2, from the export in the work directory."""
+    return (_pass1 if pass_no == 1 else _pass2)(root, i)
+
+
+def _pass1(root: Path, i: int) -> tuple[dict[str, np.ndarray], BlockSignals]:
+    r = _load(root, "signals1", i)
+    if not r:
+        return {"page": np.zeros(0, np.int64), "pos": np.zeros(0, np.int32)}, BlockSignals.empty()
+    prose = r["prose"].astype(bool)
+    template = (~prose & (r["site_pages"] >= CHROME_MIN_SITE)
+                & (r["df"] >= np.maximum(3, CHROME_SHARE * r["site_pages"])))
+    n = len(prose)
+    repeated = r["in_page"] >= 2
+    min_df = _page_min(r["page"], np.where(prose, r["df"].astype(np.float64), np.inf))
+    weight = np.where(r["site_pages"] >= CHROME_MIN_SITE, rarity_weight(r["df"], min_df), 1.0)
+    reference = r["rest_df"] > 0  # "Related: <a headline seen elsewhere>"
+    sig = BlockSignals(prose=prose, bullet=r["bullet"].astype(bool), fragment=r["fragment"].astype(bool),
+                       foreign=np.zeros(n, bool),
+                       elsewhere=np.zeros(n, bool), label=repeated | template | reference, repeated=repeated,
+                       weight=weight, nwords=r["nwords"], nchars=r["nchars"])
+    return r, sig
+
+def _pass2(root: Path, i: int) -> tuple[dict[str, np.ndarray], BlockSignals]:
+    r = _load(root, "signals2", i)
+    if not r:
+        return {"page": np.zeros(0, np.int64), "pos": np.zeros(0, np.int32)}, BlockSignals.empty()
+    claimed = r["claimed_here"].astype(bool)
+    n_claims = r["n_claims"]
+    exclusive = r["n_clusters"] == 1
+    home = claimed & (n_claims <= MAX_CLAIMS)
+    # fetches of one url differ in the blocks that rotate in from elsewhere (teasers); a
+    # paragraph edited between fetches differs too, but is found nowhere else
+    rotating = (r["copies"] >= 2) & (r["copies_with"] < r["copies"]) & (r["df"] > r["copies_with"])
+    foreign = (~exclusive & ~home) | rotating
+    elsewhere = foreign & (n_claims >= 1) & (n_claims <= MAX_CLAIMS) & ~claimed
+    rest_claims = r["rest_claims"]
+    related = (rest_claims >= 1) & (rest_claims <= MAX_CLAIMS) & ~r["rest_claimed_here"].astype(bool)
+    n = len(claimed)
+    sig = BlockSignals(prose=r["prose"].astype(bool), bullet=r["bullet"].astype(bool),
+                       fragment=r["fragment"].astype(bool),
+                       foreign=foreign | related, elsewhere=elsewhere, label=r["in_page"] >= 2,
+                       repeated=r["in_page"] >= 2,
+                       weight=np.ones(n), nwords=r["nwords"], nchars=r["nchars"])
+    return r, sig
 
 
 def _in_page_counts(page: np.ndarray, hashes: np.ndarray) -> np.ndarray:
