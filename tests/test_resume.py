@@ -38,6 +38,12 @@ def test_same_bytes_with_one_or_two_workers(small_crawl: Path, tmp_path: Path) -
     assert _bytes(tmp_path / "w1") == _bytes(tmp_path / "w2")
 
 
+def test_same_bytes_whatever_the_shard_size(small_crawl: Path, tmp_path: Path) -> None:
+    thresher.run([small_crawl / "docs.jsonl"], tmp_path / "s1", thresher.RunConfig(workers=1, shard_pages=170))
+    thresher.run([small_crawl / "docs.jsonl"], tmp_path / "s2", thresher.RunConfig(workers=1, shard_pages=5000))
+    assert _bytes(tmp_path / "s1") == _bytes(tmp_path / "s2")
+
+
 def test_rerun_of_a_finished_run_gives_the_same_bytes(small_crawl: Path, tmp_path: Path) -> None:
     cfg = thresher.RunConfig(workers=1, shard_pages=250)
     thresher.run([small_crawl / "docs.jsonl"], tmp_path / "o", cfg)

@@ -77,8 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run per-shard work in local processes (default) or as Ray tasks")
     run.add_argument("--address", default=None,
                      help="with --engine ray: the Ray cluster to join (default: start a local Ray)")
-    run.add_argument("--shard-pages", type=int, default=RunConfig().shard_pages,
-                     help="pages per shard (default: %(default)s)")
+    run.add_argument("--shard-pages", type=int, default=0,
+                     help="pages per shard (default: from the input size, 1,000 to 10,000)")
     run.add_argument("--jaccard", type=float, default=DedupOptions().jaccard,
                      help="own-content Jaccard for a near duplicate (default: %(default)s)")
     run.add_argument("--containment", type=float, default=DedupOptions().containment,

@@ -65,7 +65,7 @@ class RunConfig:
 
     read: ReadOptions = ReadOptions()
     dedup: DedupOptions = DedupOptions()
-    shard_pages: int = 10_000  # pages per shard on disk
+    shard_pages: int = 0  # pages per shard on disk; 0 = from the input size (plan.auto_shard_pages)
     workers: int = 0  # processes; 0 = one per core
     jsonl: bool = False  # also write pages.jsonl
     progress: bool | None = None  # None = when stderr is a terminal
@@ -75,8 +75,8 @@ class RunConfig:
     ray_address: str | None = None  # a Ray cluster to join (default: start a local Ray)
 
     def __post_init__(self) -> None:
-        if self.shard_pages < 1:
-            raise ConfigError("shard_pages", "must be positive")
+        if self.shard_pages < 0:
+            raise ConfigError("shard_pages", "must be positive (or 0 to choose from the input size)")
         if self.workers < 0:
             raise ConfigError("workers", "must be 0 (one per core) or more")
         if self.engine not in ENGINES:

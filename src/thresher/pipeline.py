@@ -69,7 +69,7 @@ class Summary:
         return json.dumps(asdict(self), indent=1, sort_keys=False)
 
 
-def _manifest(inputs: Sequence[Path], config: RunConfig) -> dict:
+def _manifest(inputs: Sequence[Path], config: RunConfig, shard_pages: int) -> dict:
     files = []
     for p in inputs:
         for f in sorted(p.rglob("*")) if p.is_dir() else [p]:
@@ -77,7 +77,7 @@ def _manifest(inputs: Sequence[Path], config: RunConfig) -> dict:
                 st = f.stat()
                 files.append([str(f.resolve()), st.st_size, int(st.st_mtime)])
     digest = hashlib.sha256(json.dumps(files).encode()).hexdigest()
-    return {"version": __version__, "inputs": digest, "options": config.fingerprint()}
+    return {"version": __version__, "inputs": digest, "options": config.fingerprint(), "shard_pages": shard_pages}
 
 
 @contextmanager
@@ -131,10 +131,12 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
         if not p.exists():
             raise InputError(str(p), None, "no such file or folder", skippable=False)
     out = Path(out)
-    check(make_plan(paths, out, config), config.force)
+    plan = make_plan(paths, out, config)
+    check(plan, config.force)
+    shard_pages = plan.shard_pages
     out.mkdir(parents=True, exist_ok=True)
     work = WorkDir(out / ".thresher-work")
-    work.check_manifest(_manifest(paths, config), fresh=config.fresh)
+    work.check_manifest(_manifest(paths, config, shard_pages), fresh=config.fresh)
     times: dict[str, float] = {}
     workers = config.n_workers
     root = work.root
@@ -146,7 +148,7 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
     with Progress(config.progress) as progress, _closing(executor):
         t = time.perf_counter()
         with progress.stage("reading", None) as tick:
-            ing = ingest(paths, config.read, work, config.shard_pages, tick)
+            ing = ingest(paths, config.read, work, shard_pages, tick)
         timed("read", t)
         shards = ing.shards
 
@@ -162,9 +164,9 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
                 if not work.done(f"signals{pass_no}"):
                     with SpreadIndex(root, threads=workers) as index:
                         if pass_no == 1:
-                            index.export_pass1(config.shard_pages)
+                            index.export_pass1(shard_pages)
                         else:
-                            index.prepare_pass2(work.file("clusters1.parquet"), root / "roles1", config.shard_pages)
+                            index.prepare_pass2(work.file("clusters1.parquet"), root / "roles1", shard_pages)
                     work.mark(f"signals{pass_no}")
                 with progress.stage(f"content, pass {pass_no}", shards) as tick:
                     _each_shard(executor, select_shard_stage, (root, pass_no), stage=f"roles{pass_no}", work=work,

@@ -17,6 +17,7 @@ from pathlib import Path
 from .config import RunConfig
 from .errors import ThresherError
 
+MIN_SHARD, MAX_SHARD = 1_000, 10_000
 COMPRESSION = 4.0  # assumed expansion of .gz / .zst / .parquet inputs
 PAGE_BYTES = 6_000  # assumed page size when only bytes are known
 WORKER_BYTES_PER_INPUT_BYTE = 6.0  # a worker's Python objects for one shard (texts, blocks, arrays)
@@ -35,6 +36,7 @@ class ResourceError(ThresherError):
 class Plan:
     input_bytes: int
     pages: int
+    shard_pages: int
     shards: int
     workers: int
     memory: int
@@ -45,6 +47,7 @@ class Plan:
     def describe(self) -> str:
         gib = 2**30
         return (f"plan: ~{self.pages:,} pages ({self.input_bytes / gib:.2f} GiB of text) in {self.shards} shards "
+                f"of {self.shard_pages:,} pages "
                 f"on {self.workers} workers; estimated peak memory {self.memory / gib:.1f} GiB "
                 f"(available {self.memory_available / gib:.1f}), disk {self.disk / gib:.1f} GiB "
                 f"(free {self.disk_available / gib:.1f})")
@@ -58,6 +61,12 @@ def _input_bytes(paths: Sequence[Path]) -> int:
             compressed = f.name.endswith((".gz", ".zst", ".zstd", ".parquet"))
             total += int(size * COMPRESSION) if compressed else size
     return total
+
+
+def auto_shard_pages(pages: int) -> int:
+    """Shards small enough that every worker gets several (outputs do not depend on it), large enough
+    that per-shard overheads stay small: about pages / 8, between 1,000 and 10,000."""
+    return int(min(MAX_SHARD, max(MIN_SHARD, pages // 8)))
 
 
 def memory_available() -> int:
@@ -75,14 +84,16 @@ def memory_available() -> int:
 def make_plan(paths: Sequence[Path], out: Path, config: RunConfig) -> Plan:
     size = _input_bytes(paths)
     pages = max(1, size // PAGE_BYTES)
-    shards = max(1, -(-pages // config.shard_pages))
+    shard_pages = config.shard_pages or auto_shard_pages(pages)
+    shards = max(1, -(-pages // shard_pages))
     workers = min(config.n_workers, shards)
-    shard_bytes = min(size, config.shard_pages * PAGE_BYTES)
+    shard_bytes = min(size, shard_pages * PAGE_BYTES)
     memory = int(DRIVER_BASE + DUCKDB_LIMIT + pages * DRIVER_BYTES_PER_PAGE
                  + workers * shard_bytes * WORKER_BYTES_PER_INPUT_BYTE)
     disk = int(size * DISK_BYTES_PER_INPUT_BYTE + pages * DISK_BYTES_PER_PAGE)
     probe = out if out.exists() else out.parent
-    return Plan(input_bytes=size, pages=pages, shards=shards, workers=workers, memory=memory, disk=disk,
+    return Plan(input_bytes=size, pages=pages, shard_pages=shard_pages, shards=shards, workers=workers,
+                memory=memory, disk=disk,
                 memory_available=memory_available(), disk_available=shutil.disk_usage(probe).free)
 
 

@@ -93,6 +93,35 @@ class Decisions:
         return reason, self.ids[r]
 
 
+class RowGroupWriter:
+    """A Parquet writer whose row groups hold ROW_GROUP rows whatever the shards' sizes,
+    so the file's bytes do not depend on how the run was sharded."""
+
+    ROW_GROUP = 50_000
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self._writer = pq.ParquetWriter(path, schema, compression="zstd")
+        self._pending: list[pa.Table] = []
+        self._rows = 0
+
+    def write_table(self, table: pa.Table) -> None:
+        self._pending.append(table)
+        self._rows += table.num_rows
+        while self._rows >= self.ROW_GROUP:
+            self._flush(self.ROW_GROUP)
+
+    def _flush(self, rows: int) -> None:
+        table = pa.concat_tables(self._pending)
+        self._writer.write_table(table.slice(0, rows).combine_chunks(), row_group_size=rows)
+        rest = table.slice(rows)
+        self._pending, self._rows = [rest], rest.num_rows
+
+    def close(self) -> None:
+        if self._rows:
+            self._flush(self._rows)
+        self._writer.close()
+
+
 def representatives(cluster: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Per page, the page kept for its cluster: most own-content shingles, then lowest index."""
     n = len(cluster)
@@ -133,7 +162,7 @@ def write_outputs(work: WorkDir, out: Path, shards: int, cluster: np.ndarray, *,
                           containment_floor=containment_floor)
     totals = Totals(pages=n)
     tmp_pages = out / ".pages.parquet.tmp"
-    writer = pq.ParquetWriter(tmp_pages, PAGES_SCHEMA, compression="zstd")
+    writer = RowGroupWriter(tmp_pages, PAGES_SCHEMA)
     jf = (out / ".pages.jsonl.tmp").open("w", encoding="utf-8") if jsonl else None
     try:
         for i in range(shards):
