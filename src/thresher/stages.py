@@ -28,7 +28,8 @@ from .work import WorkDir, write_npy, write_parquet
 
 MIN_CANDIDATE_WORDS = 8  # own-content blocks this long are exact-match candidate keys
 
-ROLE_SCHEMA = pa.schema([("page", pa.int64()), ("pos", pa.int32()), ("role", pa.int8()), ("why", pa.int8())])
+ROLE_SCHEMA = pa.schema([("page", pa.int64()), ("pos", pa.int32()), ("hash", pa.int64()), ("role", pa.int8()),
+                         ("why", pa.int8())])
 
 
 BATCH_PAGES = 2_000  # pages processed at once inside a shard: bounds a worker's memory
@@ -67,7 +68,8 @@ def select_shard_stage(root: Path, i: int, pass_no: int) -> None:
     cols, signals = load_signals(root, pass_no, i)
     roles, whys = select_shard(signals, page_starts(cols["page"]))
     write_parquet(WorkDir(root).shard(f"roles{pass_no}", i), pa.table(
-        {"page": cols["page"].astype(np.int64), "pos": cols["pos"].astype(np.int32), "role": roles, "why": whys},
+        {"page": cols["page"].astype(np.int64), "pos": cols["pos"].astype(np.int32),
+         "hash": cols["hash"].astype(np.int64), "role": roles, "why": whys},
         schema=ROLE_SCHEMA))
 
 

@@ -57,8 +57,9 @@ class SpreadIndex:
               WINDOW w AS (PARTITION BY text_hash ORDER BY site_n DESC, page);
             CREATE TABLE sitepages AS SELECT site, count(*) AS n FROM site GROUP BY site;
             CREATE TABLE df1 AS
-              SELECT s.site, b.hash, count(DISTINCT b.page) AS df
-              FROM read_parquet('{_glob(work_root / "blocks")}') b JOIN site s USING (page)
+              SELECT s.site, b.hash, count(*) AS df
+              FROM (SELECT DISTINCT page, hash FROM read_parquet('{_glob(work_root / "blocks")}')) b
+                   JOIN site s USING (page)
               GROUP BY ALL;
         """)
 
@@ -88,12 +89,12 @@ class SpreadIndex:
         """Spread of each block over the clusters of pass 1, and which clusters claim it."""
         self.con.execute(f"""
             CREATE OR REPLACE TABLE cl AS SELECT page, cluster FROM read_parquet('{clusters}');
+            -- one row per (page, block fingerprint): is it own content there (pass 1)?
+            CREATE OR REPLACE VIEW ph AS
+              SELECT page, hash, bool_or(role = 0) AS own FROM read_parquet('{_glob(roles)}') GROUP BY page, hash;
             CREATE OR REPLACE TABLE pc AS
-              SELECT s.site, b.hash, c.cluster, count(DISTINCT b.page) AS pages,
-                     count(DISTINCT b.page) FILTER (WHERE r.role = 0) AS own
-              FROM read_parquet('{_glob(self.root / "blocks")}') b
-                   JOIN site s USING (page) JOIN cl c USING (page)
-                   JOIN read_parquet('{_glob(roles)}') r USING (page, pos)
+              SELECT s.site, p.hash, c.cluster, count(*) AS pages, count(*) FILTER (WHERE p.own) AS own
+              FROM ph p JOIN site s USING (page) JOIN cl c USING (page)
               GROUP BY ALL;
             CREATE OR REPLACE TABLE claims AS
               SELECT site, hash, cluster FROM pc WHERE own >= 1 AND own * 2 >= pages;
@@ -101,9 +102,8 @@ class SpreadIndex:
             CREATE OR REPLACE TABLE fetches AS
               SELECT url, count(*) AS m FROM site WHERE url IS NOT NULL GROUP BY url HAVING count(*) > 1;
             CREATE OR REPLACE TABLE ufreq AS
-              SELECT s.url, b.hash, count(DISTINCT b.page) AS n
-              FROM read_parquet('{_glob(self.root / "blocks")}') b JOIN site s USING (page)
-                   JOIN fetches f ON f.url = s.url
+              SELECT s.url, p.hash, count(*) AS n
+              FROM ph p JOIN site s USING (page) JOIN fetches f ON f.url = s.url
               GROUP BY ALL;
             CREATE OR REPLACE TABLE agg AS
               SELECT p.site, p.hash, count(*) AS n_clusters, count(c.cluster) AS n_claims
@@ -140,7 +140,7 @@ def _load(root: Path, name: str, i: int) -> dict[str, np.ndarray]:
     r = {k: t.column(k).to_numpy(zero_copy_only=False) for k in t.column_names if k != "shard"}
     order = np.lexsort((r["pos"], r["page"]))
     r = {k: v[order] for k, v in r.items()}
-    r["in_page"] = _in_page_counts(r["page"], r.pop("hash"))
+    r["in_page"] = _in_page_counts(r["page"], r["hash"])
     return r
 
 def load_signals(root: Path, pass_no: int, i: int) -> tuple[dict[str, np.ndarray], BlockSignals]:
@@ -151,7 +151,8 @@ def load_signals(root: Path, pass_no: int, i: int) -> tuple[dict[str, np.ndarray
 def _pass1(root: Path, i: int) -> tuple[dict[str, np.ndarray], BlockSignals]:
     r = _load(root, "signals1", i)
     if not r:
-        return {"page": np.zeros(0, np.int64), "pos": np.zeros(0, np.int32)}, BlockSignals.empty()
+        return {"page": np.zeros(0, np.int64), "pos": np.zeros(0, np.int32), "hash": np.zeros(0, np.int64)}, \
+            BlockSignals.empty()
     prose = r["prose"].astype(bool)
     template = (~prose & (r["site_pages"] >= CHROME_MIN_SITE)
                 & (r["df"] >= np.maximum(3, CHROME_SHARE * r["site_pages"])))
@@ -169,7 +170,8 @@ def _pass1(root: Path, i: int) -> tuple[dict[str, np.ndarray], BlockSignals]:
 def _pass2(root: Path, i: int) -> tuple[dict[str, np.ndarray], BlockSignals]:
     r = _load(root, "signals2", i)
     if not r:
-        return {"page": np.zeros(0, np.int64), "pos": np.zeros(0, np.int32)}, BlockSignals.empty()
+        return {"page": np.zeros(0, np.int64), "pos": np.zeros(0, np.int32), "hash": np.zeros(0, np.int64)}, \
+            BlockSignals.empty()
     claimed = r["claimed_here"].astype(bool)
     n_claims = r["n_claims"]
     exclusive = r["n_clusters"] == 1
