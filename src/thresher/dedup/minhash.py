@@ -1,6 +1,7 @@
 """MinHash signatures of word-shingle sets, vectorised over a whole shard.
 
-Words are runs of ``\\w`` (lower-cased) hashed once with xxh3; a shingle is a
+Words are whitespace-separated tokens, lower-cased and stripped of the
+punctuation around them, hashed once with xxh3; a shingle is a
 mix of `k` consecutive word hashes. Signatures use one-permutation hashing
 with rotation densification (Li et al. 2012; Shrivastava 2017): each shingle
 hash is computed once, its top bits pick one of `num_perm` bins and its low 32
@@ -13,6 +14,7 @@ shingles, no Python loop per shingle. Bins are stored as their low 16 bits.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,21 +22,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-WORD_SPLIT = r"[^\p{L}\p{N}_]+"  # words are runs of letters, digits and underscores (Unicode)
+# a word: a whitespace-separated token, lower-cased, without the punctuation around it
+EDGE_PUNCTUATION = string.punctuation + "‘’‚‛“”„‟«»‹›—–‒―…·•¡¿§¶†‡※"
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 def tokenize(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(owner, hash) of every lower-cased word of `texts`, in order: owner is the text's index.
 
-    Arrow splits and dictionary-encodes the words in C++; each distinct word is
-    hashed once with xxh3 (words repeat: a shard has far fewer distinct words
-    than words).
+    Arrow splits, trims and dictionary-encodes the words in C++ (no regex: a
+    Unicode regex split costs three times as much); each distinct word is
+    hashed once with xxh3 (a shard has far fewer distinct words than words).
     """
-    toks = pc.split_pattern_regex(pc.utf8_lower(texts), WORD_SPLIT)
-    flat = pc.list_flatten(toks)
+    toks = pc.ascii_split_whitespace(pc.utf8_lower(texts))
+    flat = pc.utf8_trim(pc.list_flatten(toks), characters=EDGE_PUNCTUATION)
     owner = pc.list_parent_indices(toks)
-    keep = pc.greater(pc.utf8_length(flat), 0)
+    keep = pc.not_equal(flat, "")
     flat, owner = flat.filter(keep), owner.filter(keep)
     if len(flat) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
