@@ -32,5 +32,14 @@ class InputError(ThresherError):
         self.reason = message
 
 
+class MissingDependencyError(ThresherError, ImportError):
+    """An optional dependency (an extra) is not installed; says the line that installs it."""
+
+    def __init__(self, module: str, extra: str, what: str) -> None:
+        super().__init__(f"{what} needs the optional package {module!r}: pip install 'thresher[{extra}]'")
+        self.module = module
+        self.extra = extra
+
+
 class ResumeError(ThresherError):
     """The work directory was made by a run with other inputs or options."""

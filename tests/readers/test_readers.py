@@ -71,7 +71,7 @@ RECORDS = [
     ("a.jsonl", read_jsonl), ("a.jsonl.gz", read_jsonl), ("a.jsonl.zst", read_jsonl),
     ("a.jsonl.zstd", read_jsonl), ("a.ndjson", read_jsonl), ("a.json.gz", read_jsonl),
     ("a.parquet", read_parquet), ("A.Parquet", read_parquet),
-    ("a.csv", None), ("a.json", None), ("a.html", None), ("txt", None),
+    ("a.csv", None), ("a.json", None), ("a.xml", None), ("txt", None),  # .html: test_html_warc.py
 ])
 def test_reader_for_picks_by_suffix(name: str, reader) -> None:
     assert reader_for(Path(name)) is reader
@@ -154,7 +154,7 @@ def test_txt_folder_ignores_hidden_and_unknown_files(tmp_path: Path) -> None:
     (root / "page.txt").write_text("kept", encoding="utf-8")
     (root / ".hidden.txt").write_text("hidden", encoding="utf-8")
     (root / "notes.md").write_text("not a page", encoding="utf-8")
-    (root / "index.html").write_text("<html>", encoding="utf-8")
+    (root / "index.xml").write_text("<xml/>", encoding="utf-8")  # .html is read: see test_html_warc.py
     assert [p.id for p in only_pages(read([root]))] == ["page.txt"]
 
 
@@ -462,7 +462,7 @@ def test_missing_input_is_an_error_even_when_skipping(tmp_path: Path) -> None:
 def test_folder_without_pages_is_an_error(tmp_path: Path) -> None:
     folder = tmp_path / "html"
     folder.mkdir()
-    (folder / "index.html").write_text("<html></html>", encoding="utf-8")
+    (folder / "index.xml").write_text("<xml/>", encoding="utf-8")  # .html is read now: test_html_warc.py
     for policy in ("fail", "skip"):
         with pytest.raises(InputError) as e:
             read([folder], on_error=policy)

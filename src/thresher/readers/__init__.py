@@ -1,4 +1,4 @@
-"""Readers: turn input paths (folders of text, JSONL, Parquet) into a stream of pages.
+"""Readers: turn input paths (folders of text or HTML, JSONL, Parquet, WARC) into a stream of pages.
 
 `iter_pages` picks a reader by the file's suffix and walks folders in sorted
 order, so the same inputs always give the same page order. Bad records raise
@@ -14,12 +14,15 @@ from pathlib import Path
 from ..config import ReadOptions
 from ..document import Page, Skip
 from ..errors import InputError
+from .html import HTML_SUFFIXES, read_html_file
 from .jsonl import JSONL_SUFFIXES, read_jsonl
 from .parquet import read_parquet
 from .text import read_text_file
+from .warc import WARC_SUFFIXES, read_warc
 
 __all__ = ["iter_pages", "reader_for"]
 
+FORMATS = ".txt, .html[.gz], .htm[.gz], .jsonl[.gz|.zst], .parquet, .warc[.gz]"
 WORK_DIR = ".thresher-work"  # marks a folder as a thresher output (see pipeline.run)
 
 
@@ -32,6 +35,10 @@ def reader_for(path: Path):
         return read_parquet
     if name.endswith(".txt"):
         return read_text_file
+    if name.endswith(HTML_SUFFIXES):
+        return read_html_file
+    if name.endswith(WARC_SUFFIXES):
+        return read_warc
     return None
 
 
@@ -42,7 +49,7 @@ def _files(path: Path) -> Iterator[tuple[Path, Path]]:
         files = [f for f in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
                  if reader_for(f) is not None and not any(o == f.parent or o in f.parents for o in outs)]
         if not files:
-            raise InputError(str(path), None, "no .txt, .jsonl[.gz|.zst] or .parquet files in this folder",
+            raise InputError(str(path), None, f"no {FORMATS} files in this folder",
                              skippable=False)
         for f in files:
             yield f, path
@@ -59,7 +66,7 @@ def iter_pages(paths: Iterable[Path | str], options: ReadOptions) -> Iterator[Pa
         for f, root in _files(Path(raw)):
             reader = reader_for(f)
             if reader is None:
-                raise InputError(str(f), None, "unknown input format (expected .txt, .jsonl[.gz|.zst], .parquet)",
+                raise InputError(str(f), None, f"unknown input format (expected {FORMATS})",
                                  skippable=False)
             for item in reader(f, root, options):
                 if isinstance(item, Page):

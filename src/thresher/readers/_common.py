@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+from types import ModuleType
 from urllib.parse import urlsplit
 
 from ..config import ReadOptions
 from ..document import Skip
-from ..errors import InputError
+from ..errors import InputError, MissingDependencyError
 
 SURROGATE = re.compile("[\ud800-\udfff]")  # JSON "\\ud83d" alone decodes to a str that is not UTF-8
 
@@ -56,3 +58,11 @@ def skip_or_raise(err: InputError, options: ReadOptions) -> Skip:
     if options.on_error == "skip":
         return Skip(err.path, err.record, err.reason)
     raise err
+
+
+def require(module: str, extra: str, what: str) -> ModuleType:
+    """Import an optional dependency, or say which extra installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingDependencyError(module.split(".", 1)[0], extra, what) from None

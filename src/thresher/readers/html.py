@@ -1,0 +1,276 @@
+"""HTML pages: one page a file (``.html``, ``.htm``, optionally gzipped); id = path relative to the folder.
+
+The HTML becomes text that keeps the page's structure as lines — one line per
+block element (heading, paragraph, list item, table row, caption) — so that
+the blocks stage, the cross-page chrome and teaser counts and the run-of-prose
+selector work on it exactly as on text pages. Parsing and text extraction are
+resiliparse's (lexbor underneath), with its own main-content heuristics off:
+thresher decides what the page's own content is, from single-page and
+cross-page signals.
+
+Markup that is never text is dropped (``<script>``, ``<style>``,
+``<noscript>``, ``<template>``, comments, hidden elements), and so is markup
+that is boilerplate by its tag or ARIA role alone (``<nav>``, ``<aside>``,
+``<form>``, page-level ``<header>`` and ``<footer>``, ``role=navigation``…):
+see `BOILERPLATE`.
+
+The url is the page's ``<link rel=canonical>`` or ``og:url`` when it is an
+absolute http(s) url; the site is its host, else the folder (as for text pages).
+
+Charset: a byte-order mark; else UTF-8 when the bytes are valid UTF-8 (pages
+labelled latin-1 that are UTF-8 are common, the reverse almost never happens);
+else the charset the transport declared (a WARC record's Content-Type), then
+the page's ``<meta charset>``, then detection; then windows-1252.
+A few stray bytes in a page that is otherwise valid become U+FFFD; more than
+that is bad input (named error, or a counted skip with ``--on-error skip``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..config import ReadOptions
+from ..document import Page, Skip
+from ..errors import InputError
+from ._common import check_text, host_of, require, skip_or_raise
+from .text import site_of_file
+
+HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+RAW_FACTOR = 4  # raw HTML may weigh this many times --max-page-bytes: markup outweighs its text
+STRAY_BYTES = 0.001  # share of undecodable bytes replaced by U+FFFD rather than refusing the page
+STRAY_MIN = 16  # ... and this many in any page
+NUL_SHARE = 0.01  # more NUL bytes than this share is binary data, not HTML
+EXTRA = "html"
+_NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")
+
+# markup that is never running text (an image's alt text is not the page's text either)
+NOT_TEXT = ("script", "style", "noscript", "template", "img", "svg", "canvas", "iframe", "object", "embed", "select",
+            "[hidden]", '[aria-hidden="true"]', '[style*="display:none"]', '[style*="display: none"]')
+# markup that is boilerplate by tag or role alone: navigation, page banners and footers, side boxes, forms
+BOILERPLATE = ("nav", "aside", "dialog", "menu", "button",
+               "header:not(article header):not(main header)", "footer:not(article footer):not(main footer)",
+               '[role="navigation"]', '[role="banner"]', '[role="contentinfo"]', '[role="complementary"]',
+               '[role="search"]', '[role="dialog"]', '[role="menu"]', '[role="menubar"]')
+
+
+# blocks that are links and nothing else are navigation or other pages' headlines, never the page's text
+LINK_BLOCKS = "li, p, h2, h3, h4, h5, h6, dt, dd, td, th"
+LINK_SHARE = 0.8  # ... when at least this share of the block's visible characters is link text
+# the element a page marks as its article, in order of trust: when a page marks exactly one, with enough text
+MAIN = ('[itemprop="articleBody"]', "article", "main", '[role="main"]')
+MAIN_MIN_CHARS = 400
+# lexbor's tree builder takes time quadratic in nesting depth; a page nested deeper than this (an estimate
+# from its container tags) is hostile or broken, and gets only the text extraction, not the DOM edits above
+MAX_DEPTH = 3000
+_CONTAINER_TAG = re.compile(rb"<(/?)(?:div|span|section|article|main|aside|ul|ol|li|table|blockquote|font|center|"
+                            rb"em|strong|b|i|a|p)\b", re.IGNORECASE)
+
+
+@dataclass(slots=True, frozen=True)
+class HtmlText:
+    """What thresher takes from one HTML page: its text as lines, and its url when the page names one."""
+
+    text: str
+    url: str | None
+
+
+def _lib(what: str = "reading HTML"):
+    """resiliparse's text extractor, and selectolax's lexbor parser (fast DOM edits)."""
+    return (require("resiliparse.extract.html2text", EXTRA, what),
+            require("selectolax.lexbor", EXTRA, what))
+
+
+def _bom(data: bytes) -> str | None:
+    for mark, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(mark):
+            return enc
+    return None
+
+
+def _codec(name: str | None) -> str | None:
+    """A Python codec for a charset label, or None when Python does not know it."""
+    if not name:
+        return None
+    import codecs
+
+    try:
+        return codecs.lookup(name.strip().strip("'\"").lower()).name
+    except LookupError:
+        return None
+
+
+def decode_html(data: bytes, source: str, record: int | None, options: ReadOptions,
+                declared: str | None = None) -> str:
+    """Unicode text of an HTML page's bytes; InputError for binary data, oversize or undecodable bytes."""
+    limit = options.max_page_bytes * RAW_FACTOR
+    if len(data) > limit:
+        raise InputError(source, record, f"HTML page of {len(data):,} bytes exceeds {RAW_FACTOR} x --max-page-bytes "
+                                         f"({limit:,})")
+    if not data.strip():
+        raise InputError(source, record, "empty page")
+    bom = _bom(data)
+    if bom is None and data.count(b"\x00") > NUL_SHARE * len(data):
+        raise InputError(source, record, "binary data (NUL bytes), not HTML")
+    if bom is not None:
+        try:
+            return data[3 if bom == "utf-8" else 2:].decode(bom)
+        except UnicodeDecodeError as e:
+            raise InputError(source, record, f"not valid {bom} after its byte-order mark (byte {e.start})") from None
+    from resiliparse.parse.encoding import detect_encoding  # only reached once _lib() succeeded
+
+    try:  # bytes that are valid UTF-8 are UTF-8 whatever the label says (other charsets almost never are)
+        return data.decode("utf-8").replace("\x00", "")
+    except UnicodeDecodeError as e:
+        tried = [("utf-8", e.start)]
+    lenient = data.decode("utf-8", errors="replace")
+    bad = lenient.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
+    if bad <= max(STRAY_MIN, STRAY_BYTES * len(data)) and len(_NON_ASCII.findall(lenient)) > bad:
+        return lenient.replace("\x00", "")  # UTF-8 text with a few stray bytes
+    first = _codec(declared) or _codec(detect_encoding(data[:65536], from_html_meta=True)) or "utf-8"
+    for enc in dict.fromkeys((first, "cp1252")):
+        try:
+            return data.decode(enc).replace("\x00", "")
+        except UnicodeDecodeError as e:
+            tried.append((enc, e.start))
+    text = data.decode(first, errors="replace")
+    bad = text.count("\ufffd") - data.decode(first, errors="ignore").count("\ufffd")
+    if bad <= max(STRAY_MIN, STRAY_BYTES * len(data)):
+        return text.replace("\x00", "")
+    at = tried[1][1]  # the first bad byte in the charset the page was read in
+    raise InputError(source, record, f"not valid {first} ({bad:,} bad bytes, the first at byte {at}), "
+                                     f"nor UTF-8 or windows-1252")
+
+
+def _absolute(url: str | None) -> str | None:
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme in ("http", "https") and parts.hostname else None
+
+
+def _page_url(tree) -> str | None:
+    head = tree.head
+    if head is None:
+        return None
+    for selector, attr in (('link[rel~="canonical"]', "href"), ('meta[property="og:url"]', "content")):
+        node = head.css_first(selector)
+        url = _absolute(node.attributes.get(attr) if node is not None else None)
+        if url:
+            return url
+    return None
+
+
+def _visible(node) -> int:
+    return len("".join(node.text(deep=True).split()))
+
+
+def _drop_link_blocks(body) -> None:
+    """Remove list items, paragraphs, sub-headings and cells whose text is (almost) all link text."""
+    drop = []
+    for node in body.css(LINK_BLOCKS):
+        links = node.css("a")
+        if not links:
+            continue
+        total = _visible(node)
+        if total and sum(_visible(a) for a in links) >= LINK_SHARE * total:
+            drop.append(node)
+    for node in reversed(drop):  # innermost first: a nested block is gone before its parent
+        node.decompose()
+
+
+def _main_container(body):
+    """The one element the page marks as its article, when it marks exactly one with enough text; else None."""
+    for selector in MAIN:
+        nodes = body.css(selector)
+        if len(nodes) == 1 and _visible(nodes[0]) >= MAIN_MIN_CHARS:
+            return nodes[0]
+    return None
+
+
+def _too_deep(html: str) -> bool:
+    depth = 0
+    for m in _CONTAINER_TAG.finditer(html.encode("utf-8", "surrogatepass")):
+        depth += -1 if m.group(1) else 1
+        if depth > MAX_DEPTH:
+            return True
+    return False
+
+
+def html_to_text(html: str, *, boilerplate: bool = True) -> HtmlText:
+    """The page's text, one line per block element, and its canonical url.
+
+    With ``boilerplate=False`` the markup that is boilerplate by tag, role or
+    link density alone is kept (only what is never text is dropped).
+    """
+    extract, lexbor = _lib()
+    skip = NOT_TEXT + (BOILERPLATE if boilerplate else ())
+    if _too_deep(html):
+        return HtmlText(text=extract.extract_plain_text(html, preserve_formatting=True, main_content=False,
+                                                        alt_texts=True, skip_elements=list(skip)), url=None)
+    tree = lexbor.LexborHTMLParser(html)
+    url = _page_url(tree)
+    body = tree.body
+    if boilerplate and body is not None:
+        for node in body.css(", ".join(skip)):  # before measuring link density and article size
+            node.decompose()
+        _drop_link_blocks(body)
+        main = _main_container(body)
+        html = main.html if main is not None else tree.html
+    # alt texts are dropped with <img> itself: alt_texts=False drops whole <figure>s, captions included
+    text = extract.extract_plain_text(html, preserve_formatting=True, main_content=False, list_bullets=True,
+                                      alt_texts=True, links=False, form_fields=False, noscript=False,
+                                      skip_elements=list(skip))
+    return HtmlText(text=text, url=url)
+
+
+def page_from_html(data: bytes, *, pid: str, source: str, record: int, fallback_site: str,
+                   options: ReadOptions, url: str | None = None, declared: str | None = None) -> Page:
+    """One Page from an HTML document's bytes; raises InputError for bad input.
+
+    `url` (a WARC record's target) wins over the url the page names; the site is the url's host, else
+    `fallback_site`.
+    """
+    html = decode_html(data, source, record, options, declared)
+    got = html_to_text(html)
+    text = check_text(got.text, source, record, options)
+    url = url or got.url
+    return Page(id=pid, text=text, url=url, site=host_of(url) or fallback_site, source=source, record=record)
+
+
+def _read_bytes(path: Path, options: ReadOptions) -> bytes:
+    """The file's bytes, gunzipped for ``.gz``; no more than the raw-HTML limit plus one byte is read."""
+    limit = options.max_page_bytes * RAW_FACTOR + 1
+    if path.name.lower().endswith(".gz"):
+        with gzip.open(path, "rb") as f:
+            return f.read(limit)
+    with path.open("rb") as f:
+        return f.read(limit)
+
+
+def read_html_file(path: Path, root: Path, options: ReadOptions) -> Iterator[Page | Skip]:
+    """One page; an empty, binary, undecodable, truncated or oversized file is bad input."""
+    _lib()  # a missing extra is a setup error, not a bad record
+    source = str(path)
+    try:
+        try:
+            data = _read_bytes(path, options)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+            raise InputError(source, None, f"corrupt or truncated gzip file: {e}") from None
+        if not data:
+            raise InputError(source, None, "empty file")
+        yield page_from_html(data, pid=path.relative_to(root).as_posix(), source=source, record=1,
+                             fallback_site=site_of_file(path, root), options=options)
+    except InputError as e:
+        yield skip_or_raise(e, options)
+    except OSError as e:
+        yield skip_or_raise(InputError(source, None, f"cannot read: {e.strerror or e}"), options)
