@@ -6,15 +6,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 
-from thresher.content.spread import SpreadIndex
+from thresher.content.spread import load_signals
 
 
 def main() -> None:
@@ -24,8 +22,7 @@ def main() -> None:
         for t in map(json.loads, (Path(sys.argv[3]) / "truth.jsonl").open()):
             if t["id"] == pid:
                 labels = t
-    w = Path(tempfile.mkdtemp()) / "w"
-    shutil.copytree(out / ".thresher-work", w)
+    w = out / ".thresher-work"
     shards = sorted((w / "pages").glob("*.parquet"))
     for sh in shards:
         t = pq.read_table(sh, columns=["page", "id"]).to_pylist()
@@ -34,17 +31,16 @@ def main() -> None:
             page, name = hit[0], sh.name
             break
     blocks = pq.read_table(w / "blocks" / name).to_pylist()
-    idx = SpreadIndex(w)
+    shard = int(name.split("-")[1].split(".")[0])
     lab = labels.get("labels", [])
     for pas in (1, 2):
-        if pas == 2:
-            idx.prepare_pass2(w / "clusters1.parquet", w / "roles1")
-        r, s = (idx.pass1 if pas == 1 else idx.pass2)(w / "blocks" / name)
+        r, s = load_signals(w, pas, shard)
         roles = pq.read_table(w / f"roles{pas}" / name).column("role").to_numpy()
         cl = pq.read_table(w / f"clusters{pas}.parquet").column("cluster").to_numpy()[page]
         print(f"PASS {pas} cluster {cl}   role P F E L R weight | extra")
         for k in np.flatnonzero(r["page"] == page):
-            extra = {kk: int(r[kk][k]) for kk in r if kk not in ("page", "pos", "prose", "bullet", "nwords", "nchars")}
+            extra = {kk: int(r[kk][k]) for kk in r
+                     if kk not in ("page", "pos", "hash", "prose", "bullet", "nwords", "nchars")}
             pos = int(r["pos"][k])
             print(f"{'CTX'[roles[k]]} {lab[pos] if pos < len(lab) else '':8} {int(s.prose[k])} {int(s.foreign[k])} "
                   f"{int(s.elsewhere[k])} {int(s.label[k])} {int(s.repeated[k])} {float(s.weight[k]):.3f} "

@@ -144,15 +144,15 @@ def _load(root: Path, name: str, i: int) -> dict[str, np.ndarray]:
     return r
 
 def load_signals(root: Path, pass_no: int, i: int) -> tuple[dict[str, np.ndarray], BlockSignals]:
-    """The per-block signals of shard i for pass 1 or 2, from the export in the work directory."""
-    return (_pass1 if pass_no == 1 else _pass2)(root, i)
-
-
-def _pass1(root: Path, i: int) -> tuple[dict[str, np.ndarray], BlockSignals]:
-    r = _load(root, "signals1", i)
+    """The per-block columns and signals of shard i for pass 1 or 2, from the export in the work directory."""
+    r = _load(root, f"signals{pass_no}", i)
     if not r:
-        return {"page": np.zeros(0, np.int64), "pos": np.zeros(0, np.int32), "hash": np.zeros(0, np.int64)}, \
-            BlockSignals.empty()
+        empty = {"page": np.zeros(0, np.int64), "pos": np.zeros(0, np.int32), "hash": np.zeros(0, np.int64)}
+        return empty, BlockSignals.empty()
+    return r, (_pass1 if pass_no == 1 else _pass2)(r)
+
+
+def _pass1(r: dict[str, np.ndarray]) -> BlockSignals:
     prose = r["prose"].astype(bool)
     template = (~prose & (r["site_pages"] >= CHROME_MIN_SITE)
                 & (r["df"] >= np.maximum(3, CHROME_SHARE * r["site_pages"])))
@@ -161,17 +161,13 @@ def _pass1(root: Path, i: int) -> tuple[dict[str, np.ndarray], BlockSignals]:
     min_df = _page_min(r["page"], np.where(prose, r["df"].astype(np.float64), np.inf))
     weight = np.where(r["site_pages"] >= CHROME_MIN_SITE, rarity_weight(r["df"], min_df), 1.0)
     reference = r["rest_df"] > 0  # "Related: <a headline seen elsewhere>"
-    sig = BlockSignals(prose=prose, bullet=r["bullet"].astype(bool), fragment=r["fragment"].astype(bool),
-                       foreign=np.zeros(n, bool),
-                       elsewhere=np.zeros(n, bool), label=repeated | template | reference, repeated=repeated,
-                       weight=weight, nwords=r["nwords"], nchars=r["nchars"])
-    return r, sig
+    return BlockSignals(prose=prose, bullet=r["bullet"].astype(bool), fragment=r["fragment"].astype(bool),
+                        foreign=np.zeros(n, bool),
+                        elsewhere=np.zeros(n, bool), label=repeated | template | reference, repeated=repeated,
+                        weight=weight, nwords=r["nwords"], nchars=r["nchars"])
 
-def _pass2(root: Path, i: int) -> tuple[dict[str, np.ndarray], BlockSignals]:
-    r = _load(root, "signals2", i)
-    if not r:
-        return {"page": np.zeros(0, np.int64), "pos": np.zeros(0, np.int32), "hash": np.zeros(0, np.int64)}, \
-            BlockSignals.empty()
+
+def _pass2(r: dict[str, np.ndarray]) -> BlockSignals:
     claimed = r["claimed_here"].astype(bool)
     n_claims = r["n_claims"]
     exclusive = r["n_clusters"] == 1
@@ -184,12 +180,11 @@ def _pass2(root: Path, i: int) -> tuple[dict[str, np.ndarray], BlockSignals]:
     rest_claims = r["rest_claims"]
     related = (rest_claims >= 1) & (rest_claims <= MAX_CLAIMS) & ~r["rest_claimed_here"].astype(bool)
     n = len(claimed)
-    sig = BlockSignals(prose=r["prose"].astype(bool), bullet=r["bullet"].astype(bool),
-                       fragment=r["fragment"].astype(bool),
-                       foreign=foreign | related, elsewhere=elsewhere, label=r["in_page"] >= 2,
-                       repeated=r["in_page"] >= 2,
-                       weight=np.ones(n), nwords=r["nwords"], nchars=r["nchars"])
-    return r, sig
+    return BlockSignals(prose=r["prose"].astype(bool), bullet=r["bullet"].astype(bool),
+                        fragment=r["fragment"].astype(bool),
+                        foreign=foreign | related, elsewhere=elsewhere, label=r["in_page"] >= 2,
+                        repeated=r["in_page"] >= 2,
+                        weight=np.ones(n), nwords=r["nwords"], nchars=r["nchars"])
 
 
 def _in_page_counts(page: np.ndarray, hashes: np.ndarray) -> np.ndarray:
