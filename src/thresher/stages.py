@@ -107,9 +107,13 @@ def _signatures_in_batches(hasher: MinHasher, text: pa.ChunkedArray, block_page:
         m = min(BATCH_PAGES, n - first)
         if m <= 0:
             break
-        owner, words = tokenize(text.slice(lo, hi - lo).combine_chunks())
-        word_page = block_page[lo:hi][owner] - first
-        in_own = own[lo:hi][owner]
+        chunk, pages, mine = text.slice(lo, hi - lo).combine_chunks(), block_page[lo:hi], own[lo:hi]
+        if not raw:  # only own-content blocks need words: tokenise just those
+            keep = np.flatnonzero(mine)
+            chunk, pages, mine = chunk.take(pa.array(keep)), pages[keep], mine[keep]
+        owner, words = tokenize(chunk)
+        word_page = pages[owner] - first
+        in_own = mine[owner]
         sig[first:first + m], counts[first:first + m] = hasher.signatures_of_words(word_page[in_own], words[in_own], m)
         if raw:
             rsig[first:first + m], rcounts[first:first + m] = hasher.signatures_of_words(word_page, words, m)
