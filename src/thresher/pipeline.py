@@ -101,6 +101,14 @@ def _each_shard(executor: Executor, fn: Callable, args: tuple, *, stage: str, wo
     executor.map(fn, args, todo, finished)
 
 
+def _site_codes(work: WorkDir, shards: int) -> np.ndarray:
+    """A small integer per page naming its site (for the same-site rule of verification)."""
+    import pyarrow.compute as pc
+
+    t = pq.read_table([str(work.shard("pages", i)) for i in range(shards)], columns=["site"])
+    return pc.dictionary_encode(t.column("site")).combine_chunks().indices.to_numpy()
+
+
 def _forced_pairs(work: WorkDir, shards: int, pass_no: int) -> np.ndarray:
     """Pairs joined without a content check: byte-identical pages; in pass 1 also pages of one url.
 
@@ -176,7 +184,8 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
                 with progress.stage(f"minhash, pass {pass_no}", shards) as tick:
                     _each_shard(executor, signatures_shard, (root, f"roles{pass_no}", config.dedup, pass_no == 2),
                                 stage=f"sig{pass_no}", work=work, shards=shards, tick=tick)
-                res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no))
+                res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no),
+                            site=_site_codes(work, shards))
                 write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
                 write_edges(work.file(f"edges{pass_no}.parquet"), res)
                 atomic_write(work.file(f"dedup{pass_no}.json"), lambda p, r=res: p.write_text(json.dumps(

@@ -74,14 +74,14 @@ def same_key_pairs(keys: np.ndarray, valid: np.ndarray) -> np.ndarray:
 
 
 def dedup(work: WorkDir, tag: str, shards: int, opts: DedupOptions,
-          forced: np.ndarray | None = None) -> DedupResult:
+          *, forced: np.ndarray | None = None, site: np.ndarray | None = None) -> DedupResult:
     """Cluster all pages from the signatures and candidate keys of pass `tag`."""
     sig = stack(work, f"sig{tag}", shards)
     counts = np.asarray(stack(work, f"count{tag}", shards))
     n = len(counts)
     live = np.flatnonzero(counts > 0)
     cand = np.concatenate([band_candidates(sig, live, opts.bands), shared_block_pairs(work, tag)])
-    pairs, j, c = verify_pairs(cand, sig, counts, opts)
+    pairs, j, c = verify_pairs(cand, sig, counts, opts, site)
     edges = pairs if forced is None or not len(forced) else np.concatenate([pairs, forced])
     return DedupResult(cluster=connected_components(n, edges), pairs=pairs, jaccard=j, containment=c,
                        candidates=len(cand))

@@ -35,9 +35,16 @@ def estimate_chunked(sig: np.ndarray, counts: np.ndarray, a: np.ndarray, b: np.n
     return j, c
 
 
-def verify_pairs(pairs: np.ndarray, sig: np.ndarray, counts: np.ndarray, opts: DedupOptions
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The pairs that carry one article, with their estimated Jaccard and containment."""
+def verify_pairs(pairs: np.ndarray, sig: np.ndarray, counts: np.ndarray, opts: DedupOptions,
+                 site: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs that carry one article, with their estimated Jaccard and containment.
+
+    Containment alone (an excerpt inside its original) joins only pages of
+    different sites (`site`: a code per page): an excerpt republishes another
+    site's article, while a page whose own content is contained in another
+    article of its own site is a page whose selection caught that article's
+    teaser.
+    """
     if len(pairs) == 0:
         empty = np.empty(0)
         return pairs, empty, empty
@@ -46,5 +53,8 @@ def verify_pairs(pairs: np.ndarray, sig: np.ndarray, counts: np.ndarray, opts: D
     j, c = estimate_chunked(sig, counts, a, b)  # bounded memory: CHUNK pairs of signatures at a time
     ok_pages = (counts[a] > 0) & (counts[b] > 0)
     small = np.minimum(counts[a], counts[b])
-    keep = ok_pages & ((j >= opts.jaccard) | ((c >= opts.containment) & (small >= opts.min_shingles)))
+    contained = (c >= opts.containment) & (small >= opts.min_shingles)
+    if site is not None:
+        contained &= site[a] != site[b]
+    keep = ok_pages & ((j >= opts.jaccard) | contained)
     return pairs[keep], j[keep], c[keep]
