@@ -23,7 +23,7 @@ examples:
   thresher run --sample -o out/          # the two bundled pages: one article, two crawls
 
 outputs in OUT: pages.parquet (every input page: own text, cluster, kept, reason),
-clusters.parquet, summary.json; pages.jsonl with --jsonl.
+clusters.parquet, summary.json, report.html (unless --no-report); pages.jsonl with --jsonl.
 An interrupted run resumes when the same command is run again.
 """
 
@@ -31,6 +31,11 @@ EXPLAIN_EXAMPLE = """\
 examples:
   thresher explain out/ 000_9a4dd23e430a9638.txt                            # one page: its blocks and why
   thresher explain out/ 000_9a4dd23e430a9638.txt 001_a06a8daf50f95f74.txt   # two pages: same article?
+"""
+
+REPORT_EXAMPLE = """\
+example:
+  thresher report out/      # (re)write out/report.html from the finished run in out/, then open it in a browser
 """
 
 MAIN_EXAMPLE = """\
@@ -92,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fresh", action="store_true",
                      help="discard what an earlier run left in OUT (finished outputs included) and start over")
     run.add_argument("--quiet", action="store_true", help="no plan line and no summary")
+    run.add_argument("--no-report", dest="report", action="store_false", help="do not write OUT/report.html")
     explain = sub.add_parser("explain", help="why a page kept what it kept; why two pages are (not) duplicates",
                              description="Explain the decisions of a finished run: for one page, every block's "
                              "role and the rule behind it; for two pages, their similarity before and after "
@@ -100,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("out", type=Path, help="the -o folder of a finished `thresher run`")
     explain.add_argument("ids", nargs="+", metavar="ID", help="one page id, or two")
     explain.add_argument("--json", action="store_true", help="print JSON for tools instead of text")
+    report = sub.add_parser("report", help="(re)write OUT/report.html from a finished run",
+                            description="Write OUT/report.html from a finished run: one self-contained page with "
+                            "plots of cluster sizes, bytes removed by stage and by site, each site's top chrome "
+                            "lines, the most-copied teasers, sample duplicate pairs and the run's settings.",
+                            epilog=REPORT_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    report.add_argument("out", type=Path, help="the -o folder of a finished `thresher run`")
     return parser
 
 
@@ -109,7 +121,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
                          site_field=args.site_field, on_error=args.on_error, max_page_bytes=args.max_page_bytes),
         dedup=DedupOptions(jaccard=args.jaccard, containment=args.containment),
         shard_pages=args.shard_pages, workers=args.workers, jsonl=args.jsonl, progress=args.progress,
-        force=args.force, fresh=args.fresh, engine=args.engine, ray_address=args.address)
+        force=args.force, fresh=args.fresh, engine=args.engine, ray_address=args.address, report=args.report)
 
 
 def _print_summary(summary, out: Path) -> None:
@@ -165,6 +177,18 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    try:
+        path = write_report(args.out)
+    except ThresherError as e:
+        print(f"thresher: error: {e}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -173,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "explain":
         return _explain(args)
+    if args.command == "report":
+        return _report(args)
     from .pipeline import run
 
     inputs = list(args.inputs) + ([str(sample_dir())] if args.sample else [])

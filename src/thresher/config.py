@@ -73,6 +73,7 @@ class RunConfig:
     fresh: bool = False  # discard what an earlier run left in OUT instead of resuming it
     engine: str = "local"  # where per-shard work runs: "local" processes or "ray"
     ray_address: str | None = None  # a Ray cluster to join (default: start a local Ray)
+    report: bool = True  # also write OUT/report.html (thresher.report)
 
     def __post_init__(self) -> None:
         if self.shard_pages < 0:

@@ -206,6 +206,11 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
                        dedup_stats=results[2])
     atomic_write(out / ".summary.json.tmp", lambda p: p.write_text(summary.to_json()))
     names = OUTPUTS + (["pages.jsonl"] if config.jsonl else [])
+    if config.report:  # OUT/.report.html.tmp, read from the outputs not yet published
+        from .report import settings_of, write_report
+
+        write_report(out, settings_of(config.dedup), staged=True)
+        names = ["report.html", *names]
     publish(out, names)
     work.mark("published")
     return summary
