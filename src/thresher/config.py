@@ -74,6 +74,7 @@ class RunConfig:
     engine: str = "local"  # where per-shard work runs: "local" processes or "ray"
     ray_address: str | None = None  # a Ray cluster to join (default: start a local Ray)
     report: bool = True  # also write OUT/report.html (thresher.report)
+    index: str | None = None  # an index folder: deduplicate against it, then add the pages (thresher.index)
 
     def __post_init__(self) -> None:
         if self.shard_pages < 0:
@@ -82,6 +83,8 @@ class RunConfig:
             raise ConfigError("workers", "must be 0 (one per core) or more")
         if self.engine not in ENGINES:
             raise ConfigError("engine", f"must be one of {ENGINES}, not {self.engine!r}")
+        if self.index is not None and not str(self.index):
+            raise ConfigError("index", "must be a folder path")
 
     @property
     def n_workers(self) -> int:

@@ -139,6 +139,10 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
         if not p.exists():
             raise InputError(str(p), None, "no such file or folder", skippable=False)
     out = Path(out)
+    if config.index is not None:  # deduplicate against an index and add to it
+        from .index.batch import run_indexed
+
+        return run_indexed(paths, out, config)
     plan = make_plan(paths, out, config)
     check(plan, config.force)
     shard_pages = plan.shard_pages

@@ -14,6 +14,7 @@ pure selection core.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -66,15 +67,24 @@ class SpreadIndex:
     def close(self) -> None:
         self.con.close()
 
-    def _export(self, name: str, sql: str, shard_pages: int) -> None:
-        """Write one query's rows to work/NAME/shard=i/, partitioned by shard: one join for all shards."""
+    def _export(self, name: str, sql: str, shard_pages: int | Sequence[int]) -> None:
+        """Write one query's rows to work/NAME/shard=i/, partitioned by shard: one join for all shards.
+
+        `shard_pages`: pages per shard, or the first page of each shard when
+        shards differ in size (an index made of batches, `thresher.index`).
+        """
         out = self.root / name
         shutil.rmtree(out, ignore_errors=True)
-        self.con.execute(f"COPY (SELECT *, page // {int(shard_pages)} AS shard FROM ({sql})) TO '{out}' "
-                         "(FORMAT parquet, PARTITION_BY (shard))")
+        if isinstance(shard_pages, int):
+            query = f"SELECT *, page // {int(shard_pages)} AS shard FROM ({sql})"
+        else:
+            self.con.execute("CREATE OR REPLACE TEMP TABLE shard_lo AS SELECT unnest($1::BIGINT[]) AS lo, "
+                             "unnest(range(len($1)))::BIGINT AS shard", [list(map(int, shard_pages))])
+            query = f"SELECT q.*, b.shard FROM ({sql}) q ASOF JOIN shard_lo b ON q.page >= b.lo"
+        self.con.execute(f"COPY ({query}) TO '{out}' (FORMAT parquet, PARTITION_BY (shard))")
 
     # -- pass 1: pages only -------------------------------------------------
-    def export_pass1(self, shard_pages: int) -> None:
+    def export_pass1(self, shard_pages: int | Sequence[int]) -> None:
         self._export("signals1", f"""
             SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, d.df,
                    sp.n AS site_pages, coalesce(rd.df, 0) AS rest_df
@@ -85,7 +95,7 @@ class SpreadIndex:
                      shard_pages)
 
     # -- pass 2: articles (clusters) ----------------------------------------
-    def prepare_pass2(self, clusters: Path, roles: Path, shard_pages: int) -> None:
+    def prepare_pass2(self, clusters: Path, roles: Path, shard_pages: int | Sequence[int]) -> None:
         """Spread of each block over the clusters of pass 1, and which clusters claim it."""
         self.con.execute(f"""
             CREATE OR REPLACE TABLE cl AS SELECT page, cluster FROM read_parquet('{clusters}');

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,8 +136,12 @@ def representatives(cluster: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def write_outputs(work: WorkDir, out: Path, shards: int, cluster: np.ndarray, *, jaccard_floor: float,
-                  containment_floor: float, jsonl: bool) -> Totals:
-    """Write OUT/.pages.parquet.tmp etc. and return the totals; `publish` renames them."""
+                  containment_floor: float, jsonl: bool, only_shards: Sequence[int] | None = None) -> Totals:
+    """Write OUT/.pages.parquet.tmp etc. and return the totals; `publish` renames them.
+
+    `only_shards`: write the pages of these shards only, and the clusters that
+    have a member among them (a batch added to an index, `thresher.index`).
+    """
     sig = stack(work, "sig2", shards)
     counts = np.asarray(stack(work, "count2", shards))
     rawsig = stack(work, "rawsig", shards)
@@ -165,7 +170,7 @@ def write_outputs(work: WorkDir, out: Path, shards: int, cluster: np.ndarray, *,
     writer = RowGroupWriter(tmp_pages, PAGES_SCHEMA)
     jf = (out / ".pages.jsonl.tmp").open("w", encoding="utf-8") if jsonl else None
     try:
-        for i in range(shards):
+        for i in range(shards) if only_shards is None else only_shards:
             meta = pq.read_table(work.shard("pages", i), columns=["page", "id", "url", "site", "source", "record",
                                                                    "text"])
             pages, texts, _ = content_texts(work.root, i, "roles2")
@@ -181,7 +186,12 @@ def write_outputs(work: WorkDir, out: Path, shards: int, cluster: np.ndarray, *,
         writer.close()
         if jf is not None:
             jf.close()
-    _write_clusters(out / ".clusters.parquet.tmp", decisions)
+    touched = None
+    if only_shards is not None:
+        touched = np.zeros(n, dtype=bool)
+        for i in only_shards:
+            touched[pq.read_table(work.shard("pages", i), columns=["page"]).column("page").to_numpy()] = True
+    _write_clusters(out / ".clusters.parquet.tmp", decisions, touched)
     return totals
 
 
@@ -244,13 +254,18 @@ def _rows(meta: pa.Table, pages: np.ndarray, d: Decisions, role_bytes: tuple[np.
     }, schema=PAGES_SCHEMA)
 
 
-def _write_clusters(path: Path, d: Decisions) -> None:
-    """One row per cluster of two or more pages."""
+def _write_clusters(path: Path, d: Decisions, touched: np.ndarray | None = None) -> None:
+    """One row per cluster of two or more pages (with a `touched` member, when given)."""
     cluster, rep, ids, empty = d.cluster, d.rep, d.ids, d.empty
     sim, raw_sim, cont = d.sim, d.raw_sim, d.cont
     n = len(cluster)
     sizes = np.bincount(cluster, minlength=n)
-    multi = np.flatnonzero((sizes[cluster] > 1) & ~empty)
+    wanted = sizes[cluster] > 1
+    if touched is not None:
+        hit = np.zeros(n, dtype=bool)
+        hit[cluster[touched]] = True
+        wanted &= hit[cluster]
+    multi = np.flatnonzero(wanted & ~empty)
     order = multi[np.lexsort((multi, cluster[multi]))]
     rows: dict[str, list] = {k: [] for k in ("cluster", "size", "representative", "members", "similarity_min",
                                               "similarity_mean", "page_similarity_min", "containment_min")}

@@ -1,0 +1,195 @@
+"""`thresher run NEW -o OUT --index DIR`: add a batch of pages to an index and deduplicate it against it.
+
+The index holds the pipeline's own per-shard files for every page added so
+far (see `store`). A batch:
+
+1. reads and splits only the new pages (into OUT's work directory, as a
+   normal run does), then hands their shards to a new index version,
+   numbered after the pages already there;
+2. recounts the cross-page signals (block spread per site, spread over
+   clusters, claims) in DuckDB from the stored block fingerprints of all pages
+   — a columnar join, no text is read;
+3. selects own content for the new pages, and again for old pages from their
+   stored blocks; an old page is re-signed (MinHash, candidate keys) only when
+   its own content changed;
+4. joins band keys and shared-paragraph keys of all pages, verifies the
+   candidates and labels connected components, exactly as a whole run;
+5. writes OUT for the new pages, then switches the index to the new version.
+
+Because every cross-page statistic is recomputed from what the index stores,
+pages keep the numbers they would have in one run over all batches in the
+order they were added: the result equals that run (tested).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from ..config import RunConfig
+from ..content.spread import SpreadIndex
+from ..dedup.global_ import dedup, write_clusters, write_edges
+from ..errors import InputError
+from ..executors import Executor, make_executor
+from ..ingest import ingest
+from ..pipeline import OUTPUTS, Summary, _closing, _forced_pairs, _manifest, _site_codes, _summary
+from ..plan import check, make_plan
+from ..progress import Progress
+from ..stages import blocks_shard, select_shard_stage, signatures_shard
+from ..work import WorkDir, atomic_write, write_parquet
+from ..writers.output import publish, write_outputs
+from .refresh import refresh_shard
+from .store import FORMAT, Batch, IndexStore, IndexStoreError, Meta, settings_of
+
+
+def run_indexed(paths: Sequence[Path], out: Path, config: RunConfig) -> Summary:
+    """Deduplicate `paths` against the index `config.index`, add them to it, write OUT for the new pages."""
+    from .. import __version__
+
+    t0 = time.perf_counter()
+    store = IndexStore(Path(config.index))
+    plan = make_plan(paths, out, config)
+    check(plan, config.force)
+    times: dict[str, float] = {}
+    with store.locked():
+        store.check(config)
+        out.mkdir(parents=True, exist_ok=True)
+        manifest = _manifest(paths, config, plan.shard_pages)
+        manifest["index"] = str(store.root.resolve())
+        work = WorkDir(out / ".thresher-work")
+        work.check_manifest(manifest, fresh=config.fresh)
+        digest = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
+        executor = make_executor(config)
+        with Progress(config.progress) as progress, _closing(executor):
+            t = time.perf_counter()
+            with progress.stage("reading", None) as tick:
+                ing = ingest(paths, config.read, work, plan.shard_pages, tick)
+            times["read"] = round(time.perf_counter() - t, 3)
+            live, meta = store.current()
+            if meta is None and ing.pages == 0:
+                raise InputError(", ".join(map(str, paths)), None, "no pages to start an index with",
+                                 skippable=False)
+            meta = meta or Meta(format=FORMAT, version=__version__, settings=settings_of(config))
+            done = bool(meta.batches) and meta.batches[-1].inputs == digest and live is not None
+            if done:  # the index was updated, but OUT was not published: write OUT from the index
+                version, batch = live, meta.batches[-1]
+            else:
+                version = store.begin()
+                batch = _add_batch(version, work, meta, pages=ing.pages, shards=ing.shards, digest=digest)
+                _update(version, live, meta, batch, config=config, executor=executor, progress=progress,
+                        times=times)
+            t = time.perf_counter()
+            cluster = pq.read_table(version / "clusters2.parquet").column("cluster").to_numpy()
+            with progress.stage("writing", None):
+                totals = write_outputs(WorkDir(version), out, meta.shards, cluster,
+                                       jaccard_floor=config.dedup.jaccard,
+                                       containment_floor=config.dedup.containment, jsonl=config.jsonl,
+                                       only_shards=range(batch.first_shard, batch.first_shard + batch.shards))
+            times["write"] = round(time.perf_counter() - t, 3)
+            if not done:
+                t = time.perf_counter()
+                store.commit(version, meta)
+                times["index commit"] = round(time.perf_counter() - t, 3)
+    seconds = time.perf_counter() - t0
+    mine = cluster[batch.first_page:batch.first_page + batch.pages]
+    stats = json.loads((store.current()[0] / "dedup2.json").read_text())
+    summary = _summary(ing.pages, ing.skipped, mine, totals, seconds=seconds, times=times, dedup_stats=stats)
+    summary.clusters = _clusters_touched(cluster, mine)
+    atomic_write(out / ".summary.json.tmp", lambda p: p.write_text(summary.to_json()))
+    names = OUTPUTS + (["pages.jsonl"] if config.jsonl else [])
+    if config.report:  # the batch's pages; its blocks and roles live in the index, so chrome sections are left out
+        from ..report import settings_of as report_settings
+        from ..report import write_report
+
+        write_report(out, report_settings(config.dedup), staged=True)
+        names = ["report.html", *names]
+    publish(out, names)
+    work.mark("published")
+    return summary
+
+
+def _clusters_touched(cluster: np.ndarray, mine: np.ndarray) -> int:
+    """Clusters of two or more pages (old ones included) that have a page of this batch."""
+    sizes = np.bincount(cluster, minlength=len(cluster))
+    return int((sizes[np.unique(mine)] > 1).sum()) if len(mine) else 0
+
+
+def _add_batch(version: Path, work: WorkDir, meta: Meta, *, pages: int, shards: int, digest: str) -> Batch:
+    """Copy the batch's page shards into the new version, numbered after the index's pages and shards."""
+    batch = Batch(inputs=digest, first_page=meta.pages, pages=pages, first_shard=meta.shards,
+                  shards=shards if pages else 0)
+    target = WorkDir(version)
+    for i in range(batch.shards):
+        t = pq.read_table(work.shard("pages", i))
+        page = t.column("page").to_numpy() + batch.first_page
+        t = t.set_column(t.schema.get_field_index("page"), "page", [page])
+        write_parquet(target.shard("pages", batch.first_shard + i), t)
+        meta.shard_starts.append(int(page[0]))
+    meta.batches.append(batch)
+    return batch
+
+
+def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, config: RunConfig, executor: Executor,
+            progress: Progress, times: dict[str, float]) -> None:
+    """Run the stages on the new version: new shards from scratch, old shards refreshed."""
+    work = WorkDir(version)
+    shards = meta.shards
+    new = list(range(batch.first_shard, batch.first_shard + batch.shards))
+    old = list(range(batch.first_shard))
+
+    def each(fn: Callable, args: tuple, todo: list[int], name: str) -> None:
+        with progress.stage(name, len(todo)) as tick:
+            executor.map(fn, args, todo, lambda i: tick(1))
+
+    t = time.perf_counter()
+    each(blocks_shard, (version,), new, "blocks")
+    times["blocks"] = round(time.perf_counter() - t, 3)
+    for pass_no in (1, 2):
+        t = time.perf_counter()
+        with SpreadIndex(version, threads=config.n_workers) as index:
+            if pass_no == 1:
+                index.export_pass1(meta.shard_starts)
+            else:
+                index.prepare_pass2(work.file("clusters1.parquet"), version / "roles1", meta.shard_starts)
+        each(select_shard_stage, (version, pass_no), new, f"content, pass {pass_no}")
+        if old:
+            each(refresh_shard, (version, live, pass_no, config.dedup), old, f"content, pass {pass_no} (index)")
+        times[f"content{pass_no}"] = round(time.perf_counter() - t, 3)
+        t = time.perf_counter()
+        each(signatures_shard, (version, f"roles{pass_no}", config.dedup, pass_no == 2), new,
+             f"minhash, pass {pass_no}")
+        res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no),
+                    site=_site_codes(work, shards))
+        write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
+        write_edges(work.file(f"edges{pass_no}.parquet"), res)
+        atomic_write(work.file(f"dedup{pass_no}.json"), lambda p, r=res: p.write_text(json.dumps(
+            {"candidates": r.candidates, "verified": len(r.pairs)})))
+        times[f"dedup{pass_no}"] = round(time.perf_counter() - t, 3)
+
+
+
+def export_index(index: str | Path, out: str | Path, *, jsonl: bool = False) -> int:
+    """Write the current state of every page in the index to OUT (pages.parquet, clusters.parquet).
+
+    Old pages whose cluster, representative or own content changed since their
+    batch was written show their state now; returns the number of pages.
+    """
+    store, out = IndexStore(Path(index)), Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with store.locked():
+        live, meta = store.current()
+        if live is None or meta is None:
+            raise IndexStoreError(f"{store.root} holds no index: make one with thresher run ... --index "
+                                  f"{store.root}")
+        cluster = pq.read_table(live / "clusters2.parquet").column("cluster").to_numpy()
+        totals = write_outputs(WorkDir(live), out, meta.shards, cluster,
+                               jaccard_floor=meta.settings["DedupOptions.jaccard"],
+                               containment_floor=meta.settings["DedupOptions.containment"], jsonl=jsonl)
+    publish(out, ["pages.parquet", "clusters.parquet"] + (["pages.jsonl"] if jsonl else []))
+    return totals.pages
