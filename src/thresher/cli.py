@@ -21,6 +21,7 @@ examples:
   thresher run crawl.jsonl.gz -o out/
   thresher run pages/ more.parquet -o out/ --jsonl --on-error skip
   thresher run --sample -o out/          # the two bundled pages: one article, two crawls
+  thresher run new.jsonl -o out/ --index idx/   # dedup new pages against idx/, then add them to it
 
 outputs in OUT: pages.parquet (every input page: own text, cluster, kept, reason),
 clusters.parquet, summary.json, report.html (unless --no-report); pages.jsonl with --jsonl.
@@ -31,6 +32,14 @@ EXPLAIN_EXAMPLE = """\
 examples:
   thresher explain out/ 000_9a4dd23e430a9638.txt                            # one page: its blocks and why
   thresher explain out/ 000_9a4dd23e430a9638.txt 001_a06a8daf50f95f74.txt   # two pages: same article?
+"""
+
+INDEX_EXAMPLE = """\
+examples:
+  thresher run week1.jsonl -o out1/ --index idx/   # start an index with a first crawl
+  thresher run week2.jsonl -o out2/ --index idx/   # out2/: week 2's pages, deduplicated against week 1
+  thresher index info idx/                         # batches, pages, settings
+  thresher index export idx/ -o all/               # every page's current state (cluster, kept, reason)
 """
 
 REPORT_EXAMPLE = """\
@@ -98,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="discard what an earlier run left in OUT (finished outputs included) and start over")
     run.add_argument("--quiet", action="store_true", help="no plan line and no summary")
     run.add_argument("--no-report", dest="report", action="store_false", help="do not write OUT/report.html")
+    run.add_argument("--index", type=Path, default=None, metavar="DIR",
+                     help="deduplicate against the pages in index DIR (made by earlier runs with --index DIR), "
+                     "then add these pages to it; OUT gets these pages only (see `thresher index --help`)")
     explain = sub.add_parser("explain", help="why a page kept what it kept; why two pages are (not) duplicates",
                              description="Explain the decisions of a finished run: for one page, every block's "
                              "role and the rule behind it; for two pages, their similarity before and after "
@@ -106,6 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("out", type=Path, help="the -o folder of a finished `thresher run`")
     explain.add_argument("ids", nargs="+", metavar="ID", help="one page id, or two")
     explain.add_argument("--json", action="store_true", help="print JSON for tools instead of text")
+    index = sub.add_parser("index", help="look into or export an index made by `thresher run --index`",
+                           description="An index holds every page added by `thresher run ... --index DIR`: "
+                           "`info` prints its batches and settings, `export` writes the current state of every "
+                           "page (pages.parquet, clusters.parquet), old pages included: a later batch can "
+                           "change an old page's cluster or representative.",
+                           epilog=INDEX_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    index.add_argument("action", choices=["info", "export"], help="info: batches and settings; export: all pages")
+    index.add_argument("dir", type=Path, metavar="DIR", help="the index folder")
+    index.add_argument("-o", "--out", type=Path, default=None, help="with export: the output folder")
+    index.add_argument("--jsonl", action="store_true", help="with export: also write pages.jsonl")
     report = sub.add_parser("report", help="(re)write OUT/report.html from a finished run",
                             description="Write OUT/report.html from a finished run: one self-contained page with "
                             "plots of cluster sizes, bytes removed by stage and by site, each site's top chrome "
@@ -121,7 +143,8 @@ def _config(args: argparse.Namespace) -> RunConfig:
                          site_field=args.site_field, on_error=args.on_error, max_page_bytes=args.max_page_bytes),
         dedup=DedupOptions(jaccard=args.jaccard, containment=args.containment),
         shard_pages=args.shard_pages, workers=args.workers, jsonl=args.jsonl, progress=args.progress,
-        force=args.force, fresh=args.fresh, engine=args.engine, ray_address=args.address, report=args.report)
+        force=args.force, fresh=args.fresh, engine=args.engine, ray_address=args.address, report=args.report,
+        index=None if args.index is None else str(args.index))
 
 
 def _print_summary(summary, out: Path) -> None:
@@ -189,16 +212,41 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _index(args: argparse.Namespace) -> int:
+    import json
+
+    from .index import IndexStore, export_index
+
+    try:
+        if args.action == "export":
+            if args.out is None:
+                print("thresher: error: index export needs -o OUT", file=sys.stderr)
+                return 2
+            n = export_index(args.dir, args.out, jsonl=args.jsonl)
+            print(f"{n:,} pages → {args.out / 'pages.parquet'}")
+            return 0
+        live, meta = IndexStore(args.dir).current()
+        if meta is None:
+            print(f"thresher: error: {args.dir} holds no index", file=sys.stderr)
+            return 1
+    except ThresherError as e:
+        print(f"thresher: error: {e}", file=sys.stderr)
+        return 1
+    print(json.dumps({"version": meta.version, "live": str(live), "pages": meta.pages, "shards": meta.shards,
+                      "batches": [{"pages": b.pages, "first_page": b.first_page} for b in meta.batches],
+                      "settings": meta.settings}, indent=1))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
-    if args.command == "explain":
-        return _explain(args)
-    if args.command == "report":
-        return _report(args)
+    other = {"explain": _explain, "report": _report, "index": _index}.get(args.command)
+    if other is not None:
+        return other(args)
     from .pipeline import run
 
     inputs = list(args.inputs) + ([str(sample_dir())] if args.sample else [])
