@@ -41,10 +41,10 @@ from ..ingest import ingest
 from ..pipeline import OUTPUTS, Summary, _closing, _forced_pairs, _manifest, _site_codes, _summary
 from ..plan import check, make_plan
 from ..progress import Progress
-from ..stages import blocks_shard, select_shard_stage, signatures_shard
+from ..stages import blocks_shard, signatures_shard
 from ..work import WorkDir, atomic_write, write_parquet
 from ..writers.output import publish, write_outputs
-from .refresh import refresh_shard
+from .refresh import select_index_shard
 from .store import FORMAT, Batch, IndexStore, IndexStoreError, Meta, settings_of
 
 
@@ -150,28 +150,26 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
     t = time.perf_counter()
     each(blocks_shard, (version,), new, "blocks")
     times["blocks"] = round(time.perf_counter() - t, 3)
-    for pass_no in (1, 2):
-        t = time.perf_counter()
-        with SpreadIndex(version, threads=config.n_workers) as index:
+    with SpreadIndex(version, threads=config.n_workers) as index:  # one connection: pass 2 reuses pass 1's counts
+        for pass_no in (1, 2):
+            t = time.perf_counter()
             if pass_no == 1:
                 index.export_pass1(meta.shard_starts)
             else:
                 index.prepare_pass2(work.file("clusters1.parquet"), version / "roles1", meta.shard_starts)
-        each(select_shard_stage, (version, pass_no), new, f"content, pass {pass_no}")
-        if old:
-            each(refresh_shard, (version, live, pass_no, config.dedup), old, f"content, pass {pass_no} (index)")
-        times[f"content{pass_no}"] = round(time.perf_counter() - t, 3)
-        t = time.perf_counter()
-        each(signatures_shard, (version, f"roles{pass_no}", config.dedup, pass_no == 2), new,
-             f"minhash, pass {pass_no}")
-        res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no),
-                    site=_site_codes(work, shards))
-        write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
-        write_edges(work.file(f"edges{pass_no}.parquet"), res)
-        atomic_write(work.file(f"dedup{pass_no}.json"), lambda p, r=res: p.write_text(json.dumps(
-            {"candidates": r.candidates, "verified": len(r.pairs)})))
-        times[f"dedup{pass_no}"] = round(time.perf_counter() - t, 3)
-
+            each(select_index_shard, (version, live, pass_no, config.dedup), old + new,
+                 f"content, pass {pass_no}")
+            times[f"content{pass_no}"] = round(time.perf_counter() - t, 3)
+            t = time.perf_counter()
+            each(signatures_shard, (version, f"roles{pass_no}", config.dedup, pass_no == 2), new,
+                 f"minhash, pass {pass_no}")
+            res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no),
+                        site=_site_codes(work, shards))
+            write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
+            write_edges(work.file(f"edges{pass_no}.parquet"), res)
+            atomic_write(work.file(f"dedup{pass_no}.json"), lambda p, r=res: p.write_text(json.dumps(
+                {"candidates": r.candidates, "verified": len(r.pairs)})))
+            times[f"dedup{pass_no}"] = round(time.perf_counter() - t, 3)
 
 
 def export_index(index: str | Path, out: str | Path, *, jsonl: bool = False) -> int:
