@@ -14,7 +14,7 @@ pure selection core.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -84,19 +84,29 @@ class SpreadIndex:
         self.con.execute(f"COPY ({query}) TO '{out}' (FORMAT parquet, PARTITION_BY (shard))")
 
     # -- pass 1: pages only -------------------------------------------------
-    def export_pass1(self, shard_pages: int | Sequence[int]) -> None:
+    def _blocks(self, pages: str | None) -> str:
+        """The block shards, or only the blocks of the pages in table `pages` (an index update)."""
+        blocks = f"read_parquet('{_glob(self.root / 'blocks')}')"
+        return blocks if pages is None else f"(SELECT * FROM {blocks} WHERE page IN (SELECT page FROM {pages}))"
+
+    def export_pass1(self, shard_pages: int | Sequence[int], pages: str | None = None) -> None:
         self._export("signals1", f"""
             SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, d.df,
                    sp.n AS site_pages, coalesce(rd.df, 0) AS rest_df
-            FROM read_parquet('{_glob(self.root / "blocks")}') b JOIN site s USING (page)
+            FROM {self._blocks(pages)} b JOIN site s USING (page)
                  JOIN df1 d ON d.site = s.site AND d.hash = b.hash
                  JOIN sitepages sp ON sp.site = s.site
                  LEFT JOIN df1 rd ON b.rest_hash <> 0 AND rd.site = s.site AND rd.hash = b.rest_hash""",
                      shard_pages)
 
     # -- pass 2: articles (clusters) ----------------------------------------
-    def prepare_pass2(self, clusters: Path, roles: Path, shard_pages: int | Sequence[int]) -> None:
-        """Spread of each block over the clusters of pass 1, and which clusters claim it."""
+    def prepare_pass2(self, clusters: Path, roles: Path, shard_pages: int | Sequence[int],
+                      pages: str | Callable[[], str] | None = None) -> None:
+        """Spread of each block over the clusters of pass 1, and which clusters claim it.
+
+        `pages`: export the signals of these pages only (a table name, or a function
+        run once the counts exist that returns one; `thresher.index`).
+        """
         self.con.execute(f"""
             CREATE OR REPLACE TABLE cl AS SELECT page, cluster FROM read_parquet('{clusters}');
             -- one row per (page, block fingerprint): is it own content there (pass 1)?
@@ -119,12 +129,13 @@ class SpreadIndex:
               SELECT p.site, p.hash, count(*) AS n_clusters, count(c.cluster) AS n_claims
               FROM pc p LEFT JOIN claims c USING (site, hash, cluster) GROUP BY ALL;
         """)
+        pages = pages() if callable(pages) else pages
         self._export("signals2", f"""
             SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars,
                    a.n_clusters, a.n_claims, cm.cluster IS NOT NULL AS claimed_here,
                    coalesce(uf.n, 0) AS copies_with, coalesce(f.m, 0) AS copies, d.df,
                    coalesce(ra.n_claims, 0) AS rest_claims, rc.cluster IS NOT NULL AS rest_claimed_here
-            FROM read_parquet('{_glob(self.root / "blocks")}') b JOIN site s USING (page) JOIN cl USING (page)
+            FROM {self._blocks(pages)} b JOIN site s USING (page) JOIN cl USING (page)
                  JOIN agg a ON a.site = s.site AND a.hash = b.hash
                  JOIN df1 d ON d.site = s.site AND d.hash = b.hash
                  LEFT JOIN fetches f ON f.url = s.url

@@ -44,6 +44,7 @@ from ..progress import Progress
 from ..stages import blocks_shard, signatures_shard
 from ..work import WorkDir, atomic_write, write_parquet
 from ..writers.output import publish, write_outputs
+from .delta import attach_previous, pass2_candidates
 from .refresh import select_index_shard
 from .store import FORMAT, Batch, IndexStore, IndexStoreError, Meta, settings_of
 
@@ -76,9 +77,10 @@ def run_indexed(paths: Sequence[Path], out: Path, config: RunConfig) -> Summary:
                 raise InputError(", ".join(map(str, paths)), None, "no pages to start an index with",
                                  skippable=False)
             meta = meta or Meta(format=FORMAT, version=__version__, settings=settings_of(config))
-            done = bool(meta.batches) and meta.batches[-1].inputs == digest and live is not None
-            if done:  # the index was updated, but OUT was not published: write OUT from the index
-                version, batch = live, meta.batches[-1]
+            added = [b for b in meta.batches if b.inputs == digest]
+            done = bool(added) and live is not None
+            if done:  # already in the index (e.g. killed after the switch): OUT gets its pages as they stand
+                version, batch = live, added[0]
             else:
                 version = store.begin()
                 batch = _add_batch(version, work, meta, pages=ing.pages, shards=ing.shards, digest=digest)
@@ -151,12 +153,16 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
     each(blocks_shard, (version,), new, "blocks")
     times["blocks"] = round(time.perf_counter() - t, 3)
     with SpreadIndex(version, threads=config.n_workers) as index:  # one connection: pass 2 reuses pass 1's counts
+        attached = attach_previous(index.con, live)
         for pass_no in (1, 2):
             t = time.perf_counter()
             if pass_no == 1:
                 index.export_pass1(meta.shard_starts)
             else:
-                index.prepare_pass2(work.file("clusters1.parquet"), version / "roles1", meta.shard_starts)
+                candidates = (lambda: pass2_candidates(index.con, str(version / "blocks" / "*.parquet"),
+                                                       batch.first_page)) if attached else None
+                index.prepare_pass2(work.file("clusters1.parquet"), version / "roles1", meta.shard_starts,
+                                    pages=candidates)
             each(select_index_shard, (version, live, pass_no, config.dedup), old + new,
                  f"content, pass {pass_no}")
             times[f"content{pass_no}"] = round(time.perf_counter() - t, 3)

@@ -44,18 +44,17 @@ def signal_bits(s: BlockSignals) -> np.ndarray:
     return bits
 
 
-def chosen_runs(s: BlockSignals, starts: np.ndarray, pages: np.ndarray) -> np.ndarray:
-    """[first, last] block offset of each page's chosen run in `pages` (local page numbers); -1 without one.
+def chosen_runs(s: BlockSignals, starts: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """[first, last] block of the chosen run of pages `which` (offsets inside the page); -1 without one.
 
     The same choice as `select_page`: the run with the highest score, the first one on a tie.
     """
-    out = np.full((len(pages), 2), -1, dtype=np.int64)
-    for k, p in enumerate(pages.tolist()):
-        lo, hi = int(starts[p]), int(starts[p + 1])
-        runs = _runs(s.page(lo, hi))
+    out = np.full((len(which), 2), -1, dtype=np.int64)
+    for k, p in enumerate(which.tolist()):
+        runs = _runs(s.page(int(starts[p]), int(starts[p + 1])))
         if runs:
             first, last, _ = max(runs, key=lambda r: (r[2], -r[0]))
-            out[k] = (lo + first, lo + last)
+            out[k] = (first, last)
     return out
 
 
@@ -72,75 +71,77 @@ def unchanged_pages(s: BlockSignals, bits: np.ndarray, starts: np.ndarray, befor
     n_pages = len(starts) - 1
     if not n_pages:
         return np.zeros(0, dtype=bool)
-    seg = starts[:-1]
-    nonempty = np.diff(starts) > 0
-    same = np.ones(n_pages, dtype=bool)
-    diff = bits != before["bits"]
-    if len(diff):
-        same[nonempty] = ~np.logical_or.reduceat(diff, seg[nonempty])
+    seg = starts[:-1]  # every exported page has at least one block
+    same = ~np.logical_or.reduceat(bits != before["bits"], seg)
     w, w0 = s.weight.astype(np.float64), before["weight"]
-    if len(w) and not np.array_equal(w, w0):
+    if not np.array_equal(w, w0):
         usable = s.prose & ~s.foreign
         ratio = np.where(usable, w / np.where(w0 > 0, w0, np.nan), 1.0)
         page_of = np.repeat(np.arange(n_pages), np.diff(starts))
         run = before["run"][page_of]
-        pos = np.arange(len(w))
-        in_run = usable & (pos >= run[:, 0]) & (pos <= run[:, 1])
+        at = np.arange(len(w)) - starts[page_of]
+        in_run = usable & (at >= run[:, 0]) & (at <= run[:, 1])
         f = np.full(n_pages, np.nan)
         f[page_of[in_run]] = ratio[in_run]  # any one run block's factor; all must equal it
         fb = f[page_of]
         ok_run = ~in_run | (np.abs(ratio - fb) <= RATIO_TOLERANCE * np.abs(fb))
-        has_run = before["run"][:, 0] >= 0
-        ok_other = ~usable | in_run | ~has_run[page_of] | (ratio <= fb * (1 + RATIO_TOLERANCE))
-        ok = ok_run & ok_other & ~np.isnan(ratio)
-        same[nonempty] &= np.logical_and.reduceat(ok, seg[nonempty])
+        ok_other = ~usable | in_run | (run[:, 0] < 0) | (ratio <= fb * (1 + RATIO_TOLERANCE))
+        same &= np.logical_and.reduceat(ok_run & ok_other & ~np.isnan(ratio), seg)
     return same
 
 
 def select_index_shard(root: Path, i: int, prev: Path | None, pass_no: int, opts: DedupOptions) -> None:
-    """Own content of shard i for pass `pass_no`: selected afresh where its signals may change the answer.
+    """Own content of shard i for pass `pass_no`, selected afresh only where its signals may change it.
 
-    A shard the live version `prev` already holds keeps the roles of pages whose
-    signals cannot change them (`unchanged_pages`); the other pages are selected
-    again, and those whose own content changed are re-signed (`resign_pages`).
-    Writes roles, plus the signals and chosen runs the next update compares with.
+    A new shard is selected whole. For a shard the live version `prev` holds,
+    the export carries only the pages whose signals may have changed
+    (`delta`); of those, pages whose signals cannot change their roles
+    (`unchanged_pages`) keep them, the others are selected again, and those
+    whose own content changed are re-signed (`resign_pages`). Writes the
+    roles, plus the signals and chosen runs the next update compares with.
     """
     work = WorkDir(root)
     stage = f"roles{pass_no}"
     cols, s = load_signals(root, pass_no, i)
+    shard_pages = pq.read_table(work.shard("pages", i), columns=["page"]).column("page").to_numpy()
+    base = int(shard_pages[0]) if len(shard_pages) else 0
     starts = page_starts(cols["page"])
-    bits = signal_bits(s)
+    here = cols["page"][starts[:-1]] - base  # shard-local number of every exported page
+    bits, weight = signal_bits(s), s.weight.astype(np.float64)
     old = None if prev is None else WorkDir(prev)
+    changed = None
     if old is None or not old.shard(stage, i).exists():
         role, why = select_shard(s, starts)
-        run = chosen_runs(s, starts, np.arange(len(starts) - 1))
-        changed = None
+        run = np.full((len(shard_pages), 2), -1, dtype=np.int64)
+        run[here] = chosen_runs(s, starts, np.arange(len(here)))
+        page, pos, hashes = cols["page"], cols["pos"], cols["hash"]
     else:
-        prev_roles = pq.read_table(old.shard(stage, i), columns=["role", "why"])
-        role = prev_roles.column("role").to_numpy().copy()
-        why = prev_roles.column("why").to_numpy().copy()
-        if old.shard(f"run{pass_no}", i, "npy").exists():
-            before = {name: np.load(old.shard(f"{name}{pass_no}", i, "npy")) for name in ("bits", "weight", "run")}
-            run = before["run"].copy()
-            redo = np.flatnonzero(~unchanged_pages(s, bits, starts, before))
-        else:  # an index made before these files were kept: select every page again
-            run = np.full((len(starts) - 1, 2), -1, dtype=np.int64)
-            redo = np.arange(len(starts) - 1)
+        if not len(cols["page"]):
+            return  # no page of this shard can see other signals: its files stay as they are
+        t = pq.read_table(old.shard(stage, i))
+        page, pos, hashes = (t.column(c).to_numpy() for c in ("page", "pos", "hash"))
+        role, why = t.column("role").to_numpy().copy(), t.column("why").to_numpy().copy()
+        own_before = role == CONTENT
+        rows = np.searchsorted(page, cols["page"]) + cols["pos"]  # exported blocks in the shard's arrays
+        full_bits, full_weight, run = (np.load(old.shard(f"{name}{pass_no}", i, "npy")).copy()
+                                       for name in ("bits", "weight", "run"))
+        before = {"bits": full_bits[rows], "weight": full_weight[rows], "run": run[here]}
+        redo = np.flatnonzero(~unchanged_pages(s, bits, starts, before))
+        for k in redo.tolist():
+            lo, hi = int(starts[k]), int(starts[k + 1])
+            role[rows[lo:hi]], why[rows[lo:hi]] = select_page(s.page(lo, hi))
+        run[here[redo]] = chosen_runs(s, starts, redo)
+        full_bits[rows], full_weight[rows] = bits, weight
+        bits, weight = full_bits, full_weight
         if os.environ.get("THRESHER_INDEX_STATS"):
-            print(f"index: shard {i} pass {pass_no}: {len(redo)} of {len(starts) - 1} pages selected again",
+            print(f"index: shard {i} pass {pass_no}: {len(here)} pages compared, {len(redo)} selected again",
                   file=sys.stderr)
-        for p in redo.tolist():
-            lo, hi = int(starts[p]), int(starts[p + 1])
-            role[lo:hi], why[lo:hi] = select_page(s.page(lo, hi))
-        run[redo] = chosen_runs(s, starts, redo)
-        own_before = prev_roles.column("role").to_numpy() == CONTENT
-        differs = (role == CONTENT) != own_before
-        changed = np.unique(cols["page"][differs]).astype(np.int64)
+        changed = np.unique(page[(role == CONTENT) != own_before]).astype(np.int64)
     write_parquet(work.shard(stage, i), pa.table(
-        {"page": cols["page"].astype(np.int64), "pos": cols["pos"].astype(np.int32),
-         "hash": cols["hash"].astype(np.int64), "role": role, "why": why}, schema=ROLE_SCHEMA))
+        {"page": page.astype(np.int64), "pos": pos.astype(np.int32), "hash": hashes.astype(np.int64),
+         "role": role, "why": why}, schema=ROLE_SCHEMA))
     write_npy(work.shard(f"bits{pass_no}", i, "npy"), bits)
-    write_npy(work.shard(f"weight{pass_no}", i, "npy"), s.weight.astype(np.float64))
+    write_npy(work.shard(f"weight{pass_no}", i, "npy"), weight)
     write_npy(work.shard(f"run{pass_no}", i, "npy"), run)
     if changed is not None and len(changed):
         resign_pages(root, i, stage, opts, changed)

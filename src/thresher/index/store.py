@@ -166,9 +166,9 @@ class IndexStore:
         final = self.root / tmp.name[1:].removesuffix(".tmp")
         if final.exists():
             shutil.rmtree(final)
-        for name in ("signals1", "signals2", "duckdb-tmp", "done"):  # derived: not part of a version
+        # derived and not needed again; spread.duckdb stays: the next update compares its counts with it
+        for name in ("signals1", "signals2", "duckdb-tmp", "done"):
             shutil.rmtree(tmp / name, ignore_errors=True)
-        (tmp / "spread.duckdb").unlink(missing_ok=True)
         os.replace(tmp, final)
         _write_synced(self.root / ".CURRENT.tmp", final.name)
         os.replace(self.root / ".CURRENT.tmp", self.root / "CURRENT")
