@@ -44,7 +44,7 @@ from ..progress import Progress
 from ..stages import blocks_shard, signatures_shard
 from ..work import WorkDir, atomic_write, write_parquet
 from ..writers.output import publish, write_outputs
-from .delta import attach_previous, pass2_candidates
+from .delta import attach_previous, pass1_candidates, pass2_candidates
 from .refresh import select_index_shard
 from .store import FORMAT, Batch, IndexStore, IndexStoreError, Meta, settings_of
 
@@ -157,7 +157,9 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
         for pass_no in (1, 2):
             t = time.perf_counter()
             if pass_no == 1:
-                index.export_pass1(meta.shard_starts)
+                index.export_pass1(meta.shard_starts, pages=pass1_candidates(
+                    index.con, str(version / "blocks" / "*.parquet"), str(version / "runkeys1" / "*.parquet"),
+                    batch.first_page) if attached else None)
             else:
                 candidates = (lambda: pass2_candidates(index.con, str(version / "blocks" / "*.parquet"),
                                                        batch.first_page)) if attached else None

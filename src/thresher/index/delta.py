@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..content.spread import MAX_CLAIMS
+from ..content.spread import CHROME_MIN_SITE, CHROME_SHARE, MAX_CLAIMS
 
 
 def attach_previous(con: object, prev: Path | None) -> bool:
@@ -31,6 +31,50 @@ def attach_previous(con: object, prev: Path | None) -> bool:
         return False
     con.execute(f"ATTACH '{db}' AS prev (READ_ONLY)")  # type: ignore[attr-defined]
     return True
+
+
+def pass1_candidates(con: object, blocks_glob: str, runkeys_glob: str, first_new: int) -> str:
+    """Create TEMP table cand1(page): new pages and old pages whose pass-1 signals can change their roles.
+
+    Pass 1 reads, per block: whether its line is a site template (a short line on
+    a share of the site's pages, on sites of CHROME_MIN_SITE pages or more),
+    whether the text after a "Label:" is seen elsewhere on the site, and a rarity
+    weight. Weights only rank a page's runs of text; they keep the chosen run
+    ahead unless a block *of that run* changed count (the others only spread
+    further, which lowers their weight) — or a count fell (a mirror moved to a
+    larger site).
+    """
+    share, small = float(CHROME_SHARE), int(CHROME_MIN_SITE)
+
+    def template(df: str, sp: str) -> str:  # as spread._pass1, in IEEE doubles like NumPy
+        return f"({sp} >= {small} AND {df}::DOUBLE >= greatest(3.0, {share}::DOUBLE * {sp}::DOUBLE))"
+
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE s1 AS  -- sites whose page count changed
+          SELECT n.site, n.n AS sp, coalesce(o.n, 0) AS sp0
+          FROM sitepages n LEFT JOIN prev.sitepages o ON o.site = n.site WHERE o.n IS DISTINCT FROM n.n;
+        CREATE OR REPLACE TEMP TABLE k1 AS  -- keys that are new, fell, or changed template class
+          SELECT n.site, n.hash
+          FROM df1 n JOIN s1 ON s1.site = n.site LEFT JOIN prev.df1 o ON o.site = n.site AND o.hash = n.hash
+          WHERE o.df IS NULL OR n.df < o.df
+             OR {template("n.df", "s1.sp")} <> {template("coalesce(o.df, 0)", "s1.sp0")}
+          UNION
+          SELECT o.site, o.hash FROM prev.df1 o LEFT JOIN df1 n ON n.site = o.site AND n.hash = o.hash
+          WHERE n.df IS NULL;
+        CREATE OR REPLACE TEMP TABLE cand1 AS
+          SELECT page FROM site WHERE page >= {int(first_new)}
+          UNION SELECT n.page FROM site n JOIN prev.site o ON n.page = o.page WHERE n.site IS DISTINCT FROM o.site
+          UNION SELECT s.page FROM site s JOIN s1 ON s1.site = s.site WHERE (s1.sp >= {small}) <> (s1.sp0 >= {small})
+          UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page)
+                JOIN k1 ON k1.site = s.site AND k1.hash = b.hash
+          UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page)
+                JOIN k1 ON b.rest_hash <> 0 AND k1.site = s.site AND k1.hash = b.rest_hash
+          UNION SELECT r.page FROM read_parquet('{runkeys_glob}') r JOIN site s USING (page)
+                JOIN df1 n ON n.site = s.site AND n.hash = r.hash
+                JOIN prev.df1 o ON o.site = s.site AND o.hash = r.hash
+                WHERE n.df <> o.df;
+    """)  # type: ignore[attr-defined]
+    return "cand1"
 
 
 def pass2_candidates(con: object, blocks_glob: str, first_new: int) -> str:

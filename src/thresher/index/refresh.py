@@ -32,15 +32,18 @@ from ..work import WorkDir, write_npy, write_parquet
 RATIO_TOLERANCE = 1e-12  # relative: float rounding of weights scaled by one common factor
 
 
+NUMERIC = ("weight", "nwords", "nchars")  # weight: compared by `unchanged_pages`; nwords, nchars: fixed per block
+FLAGS = tuple(n for n in BlockSignals.__slots__ if n not in NUMERIC)
+
+
 def signal_bits(s: BlockSignals) -> np.ndarray:
     """The boolean signals of every block packed into one integer (what selection sees besides weights)."""
     bits = np.zeros(len(s.prose), dtype=np.int64)
-    k = 0
-    for name in BlockSignals.__slots__:
+    for k, name in enumerate(FLAGS):
         v = getattr(s, name)
-        if v.dtype == np.bool_:
-            bits |= v.astype(np.int64) << k
-            k += 1
+        if v.dtype != np.bool_:
+            raise TypeError(f"BlockSignals.{name} is not boolean: teach thresher/index/refresh.py to compare it")
+        bits |= v.astype(np.int64) << k
     return bits
 
 
@@ -143,8 +146,20 @@ def select_index_shard(root: Path, i: int, prev: Path | None, pass_no: int, opts
     write_npy(work.shard(f"bits{pass_no}", i, "npy"), bits)
     write_npy(work.shard(f"weight{pass_no}", i, "npy"), weight)
     write_npy(work.shard(f"run{pass_no}", i, "npy"), run)
+    if pass_no == 1:  # the keys of each chosen run: a change in their counts can change the page (`delta`)
+        write_parquet(work.shard("runkeys1", i), _run_keys(page, pos, hashes, bits, run, base=base))
     if changed is not None and len(changed):
         resign_pages(root, i, stage, opts, changed)
+
+
+def _run_keys(page: np.ndarray, pos: np.ndarray, hashes: np.ndarray, bits: np.ndarray, run: np.ndarray, *,
+              base: int) -> pa.Table:
+    """(page, hash) of the usable blocks (prose, not foreign) inside each page's chosen run."""
+    prose = (bits >> FLAGS.index("prose")) & 1
+    foreign = (bits >> FLAGS.index("foreign")) & 1
+    r = run[page - base]
+    keep = (prose == 1) & (foreign == 0) & (pos >= r[:, 0]) & (pos <= r[:, 1])
+    return pa.table({"page": page[keep].astype(np.int64), "hash": hashes[keep].astype(np.int64)})
 
 
 def resign_pages(root: Path, i: int, roles_stage: str, opts: DedupOptions, changed: np.ndarray) -> None:

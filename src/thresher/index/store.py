@@ -34,7 +34,7 @@ from ..errors import ThresherError
 FORMAT = 1
 # shard stages that make up the index; everything else in a version is derived and rebuilt per update
 STAGES = ("pages", "blocks", "roles1", "roles2", "sig1", "count1", "chash1", "keys1", "sig2", "count2", "chash2",
-          "keys2", "rawsig", "rawcount", "bits1", "weight1", "run1", "bits2", "weight2", "run2")
+          "keys2", "rawsig", "rawcount", "bits1", "weight1", "run1", "bits2", "weight2", "run2", "runkeys1")
 VERSION = re.compile(r"\.?v\d{6}(\.tmp)?")
 
 
