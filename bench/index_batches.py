@@ -79,7 +79,10 @@ def main() -> int:
         if args.baseline:
             whole = work / f"whole-{size}.jsonl"
             whole.write_text("\n".join(lines[:size] + lines[-args.batch:]) + "\n")
-            row["whole_run_s"] = round(_run([whole], work / "out-whole", None, args.workers)[0], 2)
+            try:
+                row["whole_run_s"] = round(_run([whole], work / "out-whole", None, args.workers)[0], 2)
+            except Exception as e:  # a failed baseline is reported in the table
+                row["whole_run_s"] = f"failed: {type(e).__name__}"
             whole.unlink()
         rows.append(row)
         print(json.dumps(row), file=sys.stderr)
