@@ -20,20 +20,24 @@ of these can differ from the last update, or its site, url or cluster did.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..content.spread import CHROME_MIN_SITE, CHROME_SHARE, MAX_CLAIMS
 
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
-def attach_previous(con: object, prev: Path | None) -> bool:
+
+def attach_previous(con: DuckDBPyConnection, prev: Path | None) -> bool:
     """Attach the live version's counts as `prev`; False when it has none (then every page is a candidate)."""
     db = None if prev is None else prev / "spread.duckdb"
     if db is None or not db.exists():
         return False
-    con.execute(f"ATTACH '{db}' AS prev (READ_ONLY)")  # type: ignore[attr-defined]
+    con.execute(f"ATTACH '{db}' AS prev (READ_ONLY)")
     return True
 
 
-def pass1_candidates(con: object, blocks_glob: str, runkeys_glob: str, first_new: int) -> str:
+def pass1_candidates(con: DuckDBPyConnection, blocks_glob: str, runkeys_glob: str, first_new: int) -> str:
     """Create TEMP table cand1(page): new pages and old pages whose pass-1 signals can change their roles.
 
     Pass 1 reads, per block: whether its line is a site template (a short line on
@@ -73,11 +77,11 @@ def pass1_candidates(con: object, blocks_glob: str, runkeys_glob: str, first_new
                 JOIN df1 n ON n.site = s.site AND n.hash = r.hash
                 JOIN prev.df1 o ON o.site = s.site AND o.hash = r.hash
                 WHERE n.df <> o.df;
-    """)  # type: ignore[attr-defined]
+    """)
     return "cand1"
 
 
-def pass2_candidates(con: object, blocks_glob: str, first_new: int) -> str:
+def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) -> str:
     """Create TEMP table cand2(page): new pages and old pages whose pass-2 signals can have changed."""
     cap = MAX_CLAIMS + 1
     con.execute(f"""
@@ -114,5 +118,5 @@ def pass2_candidates(con: object, blocks_glob: str, first_new: int) -> str:
                 JOIN df1 n ON n.site = s.site AND n.hash = b.hash
                 JOIN prev.df1 o ON o.site = s.site AND o.hash = b.hash
                 WHERE u.n < f.m AND (n.df > u.n) <> (o.df > u.n);
-    """)  # type: ignore[attr-defined]
+    """)
     return "cand2"
