@@ -8,10 +8,12 @@ far (see `store`). A batch:
    numbered after the pages already there;
 2. recounts the cross-page signals (block spread per site, spread over
    clusters, claims) in DuckDB from the stored block fingerprints of all pages
-   — a columnar join, no text is read;
-3. selects own content for the new pages, and again for old pages from their
-   stored blocks; an old page is re-signed (MinHash, candidate keys) only when
-   its own content changed;
+   — a columnar join, no text is read — and compares them with the live
+   version's counts to find the old pages that can see another class of
+   signal (`delta`);
+3. selects own content for the new pages and, of those old pages, for the
+   ones whose signals now differ; an old page is re-signed (MinHash,
+   candidate keys) only when its own content changed (`refresh`);
 4. joins band keys and shared-paragraph keys of all pages, verifies the
    candidates and labels connected components, exactly as a whole run;
 5. writes OUT for the new pages, then switches the index to the new version.
