@@ -162,7 +162,8 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
 
         t = time.perf_counter()
         with progress.stage("blocks", shards) as tick:
-            _each_shard(executor, blocks_shard, (root,), stage="blocks", work=work, shards=shards, tick=tick)
+            _each_shard(executor, blocks_shard, (root, config.dedup), stage="blocks", work=work, shards=shards,
+                        tick=tick)
         timed("blocks", t)
 
         results = {}
@@ -182,7 +183,7 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
                 timed(f"content{pass_no}", t)
                 t = time.perf_counter()
                 with progress.stage(f"minhash, pass {pass_no}", shards) as tick:
-                    _each_shard(executor, signatures_shard, (root, f"roles{pass_no}", config.dedup, pass_no == 2),
+                    _each_shard(executor, signatures_shard, (root, f"roles{pass_no}", config.dedup),
                                 stage=f"sig{pass_no}", work=work, shards=shards, tick=tick)
                 res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no),
                             site=_site_codes(work, shards))

@@ -87,11 +87,18 @@ def _fingerprints(keys: pa.Array) -> np.ndarray:
 
 
 def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
+    """All blocks of a shard's pages (see `block_table_and_words`)."""
+    return block_table_and_words(pages)[0]
+
+
+def block_table_and_words(pages: pa.Table | list[tuple[int, str]]) -> tuple[pa.Table, pa.Array]:
     """All blocks of a shard's pages (a table of `page`, `text`, or (page, text) pairs) in page, pos order.
 
     Vectorised with Arrow compute kernels (RE2 regexes) over the whole shard;
     only the 64-bit hashing loops in Python, once per block. Agrees with the
     scalar `split_blocks`, `block_key` and `blocks.shape` functions (tested).
+    Also returns each block's lower-cased words (a list array, one row per
+    block), which the blocks stage hashes for the raw-page signature.
     """
     if not isinstance(pages, pa.Table):
         pages = pa.table({"page": pa.array([p for p, _ in pages], pa.int64()),
@@ -134,7 +141,7 @@ def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
     if len(where):
         rest[where] = _fingerprints(_keys(parts.field("rest").take(pa.array(where)))[0])
 
-    return pa.table({
+    table = pa.table({
         "page": page_ids.astype(np.int64),
         "pos": pos.astype(np.int32),
         "hash": _fingerprints(keys),
@@ -146,3 +153,4 @@ def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
         "fragment": fragment,
         "text": text,
     }, schema=BLOCK_SCHEMA)
+    return table, words
