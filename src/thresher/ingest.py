@@ -7,7 +7,7 @@ input stops the run (or is counted as skipped) before anything is published.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,13 +42,31 @@ class IngestResult:
 def ingest(inputs: Iterable[Path], options: ReadOptions, work: WorkDir, shard_pages: int,
            tick: Callable[[int], None] = lambda n: None) -> IngestResult:
     """Write work/pages/shard-*.parquet; return counts and the skipped records."""
+    gen = ingest_shards(inputs, options, work, shard_pages, tick)
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            return stop.value
+
+
+def ingest_shards(inputs: Iterable[Path], options: ReadOptions, work: WorkDir, shard_pages: int,
+                  tick: Callable[[int], None] = lambda n: None) -> Generator[int, None, IngestResult]:
+    """`ingest` as a generator: yields each shard number once its file is written, returns the result.
+
+    The driver hands each shard to the blocks stage as soon as it exists, so
+    the workers split blocks while the driver is still reading. A resumed run
+    whose reading had finished yields every shard at once.
+    """
     meta = work.file("ingest.json")
     if work.done("ingest"):
-        return IngestResult(**json.loads(meta.read_text()))
+        done = IngestResult(**json.loads(meta.read_text()))
+        yield from range(done.shards)
+        return done
     res = IngestResult()
     buf: list[Page] = []
 
-    def flush() -> None:
+    def flush() -> int:
         cols = {name: [getattr(p, name) for p in buf] for name in ("id", "url", "site", "source", "record", "text")}
         cols["page"] = list(range(res.pages - len(buf), res.pages))
         cols["text_hash"] = [xxhash.xxh3_64_intdigest(p.text.encode("utf-8", "surrogatepass")) - (1 << 63)
@@ -57,6 +75,7 @@ def ingest(inputs: Iterable[Path], options: ReadOptions, work: WorkDir, shard_pa
         res.shards += 1
         tick(len(buf))
         buf.clear()
+        return res.shards - 1
 
     for item in iter_pages(inputs, options):
         if isinstance(item, Skip):
@@ -66,9 +85,9 @@ def ingest(inputs: Iterable[Path], options: ReadOptions, work: WorkDir, shard_pa
         res.pages += 1
         res.bytes += len(item.text.encode("utf-8", "surrogatepass"))
         if len(buf) >= shard_pages:
-            flush()
+            yield flush()
     if buf or res.shards == 0:
-        flush()
+        yield flush()
     atomic_write(meta, lambda p: p.write_text(json.dumps(
         {"pages": res.pages, "shards": res.shards, "bytes": res.bytes, "skipped": res.skipped})))
     work.mark("ingest")

@@ -30,7 +30,7 @@ from .content.spread import SpreadIndex
 from .dedup.global_ import dedup, same_key_pairs, write_clusters, write_edges
 from .errors import InputError
 from .executors import Executor, make_executor
-from .ingest import ingest
+from .ingest import IngestResult, ingest_shards
 from .plan import check, make_plan
 from .progress import Progress
 from .stages import blocks_shard, select_shard_stage, signatures_shard
@@ -128,6 +128,35 @@ def _forced_pairs(work: WorkDir, shards: int, pass_no: int) -> np.ndarray:
     return np.concatenate(pairs)
 
 
+def _read_and_split(executor: Executor, paths: Sequence[Path], config: RunConfig, work: WorkDir, *,
+                    shard_pages: int, progress: Progress, timed: Callable[[str, float], None]) -> IngestResult:
+    """Read the inputs into page shards, handing each shard to the blocks stage as soon as it is written.
+
+    The workers split blocks while the driver reads ("blocks" times only the
+    wait after reading). An input error stops the reading and cancels the
+    blocks not yet started.
+    """
+    ing: list[IngestResult] = []
+    read_end: list[float] = []
+    t = time.perf_counter()
+    with progress.stage("reading", None) as tick, progress.stage("blocks", None) as block_tick:
+        gen = ingest_shards(paths, config.read, work, shard_pages, tick)
+
+        def shards() -> Iterator[int]:
+            ing.append((yield from gen))
+            timed("read", t)
+            read_end.append(time.perf_counter())
+
+        def finished(i: int) -> None:
+            work.mark("blocks", i)
+            block_tick(1)
+
+        executor.map(blocks_shard, (work.root, config.dedup),
+                     (i for i in shards() if not work.done("blocks", i)), finished)
+    timed("blocks", read_end[0])
+    return ing[0]
+
+
 def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None = None) -> Summary:
     """Read `inputs`, write own content, clusters and a summary to `out`; return the summary."""
     config = config or RunConfig()
@@ -154,17 +183,9 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
 
     executor = make_executor(config)
     with Progress(config.progress) as progress, _closing(executor):
-        t = time.perf_counter()
-        with progress.stage("reading", None) as tick:
-            ing = ingest(paths, config.read, work, shard_pages, tick)
-        timed("read", t)
+        ing = _read_and_split(executor, paths, config, work, shard_pages=shard_pages, progress=progress,
+                              timed=timed)
         shards = ing.shards
-
-        t = time.perf_counter()
-        with progress.stage("blocks", shards) as tick:
-            _each_shard(executor, blocks_shard, (root, config.dedup), stage="blocks", work=work, shards=shards,
-                        tick=tick)
-        timed("blocks", t)
 
         results = {}
         for pass_no in (1, 2):

@@ -37,27 +37,35 @@ class SpreadIndex:
 
     def __init__(self, work_root: Path, memory_limit: str = "1GB", threads: int = 2) -> None:
         self.root = work_root
-        db = work_root / "spread.duckdb"
-        db.unlink(missing_ok=True)  # derived data: rebuilt on every (re)run of the content stages
-        self.con = duckdb.connect(str(db))
+        (work_root / "spread.duckdb").unlink(missing_ok=True)  # left by older versions
+        # derived data, rebuilt on every (re)run of the content stages: an in-memory database
+        # that spills to the work directory past memory_limit
+        self.con = duckdb.connect()
         self.con.execute(f"SET memory_limit='{memory_limit}'; SET threads={int(threads)};"
                          f"SET temp_directory='{work_root / 'duckdb-tmp'}'; SET preserve_insertion_order=false;"
                          "SET enable_progress_bar=false")
+        # sites and urls become small integers (sid, uid): every later join is on integer keys
         self.con.execute(f"""
             -- byte-identical copies (mirrors) count as pages of the copy's largest site
-            CREATE TABLE raw AS
+            CREATE TEMP TABLE raw AS
               SELECT page, site, text_hash, nullif(trim(url), '') AS url,
                      count(*) OVER (PARTITION BY site) AS site_n
               FROM read_parquet('{_glob(work_root / "pages")}');
-            CREATE TABLE site AS
-              SELECT page,
-                     first_value(site) OVER w AS site,
-                     first_value(url) OVER w AS url
+            CREATE TEMP TABLE home AS
+              SELECT page, first_value(site) OVER w AS site, first_value(url) OVER w AS url
               FROM raw
               WINDOW w AS (PARTITION BY text_hash ORDER BY site_n DESC, page);
-            CREATE TABLE sitepages AS SELECT site, count(*) AS n FROM site GROUP BY site;
-            CREATE TABLE df1 AS
-              SELECT s.site, b.hash, count(*) AS df
+            CREATE TEMP TABLE sites AS
+              SELECT site, (row_number() OVER (ORDER BY site))::INTEGER AS sid, count(*) AS n FROM home GROUP BY site;
+            -- fetches of one url: blocks missing from some fetches rotate (teasers, not the article)
+            CREATE TEMP TABLE fetches AS
+              SELECT url, (row_number() OVER (ORDER BY url))::INTEGER AS uid, count(*) AS m
+              FROM home WHERE url IS NOT NULL GROUP BY url HAVING count(*) > 1;
+            CREATE TEMP TABLE site AS
+              SELECT h.page, i.sid, i.n AS site_pages, f.uid, coalesce(f.m, 0) AS copies
+              FROM home h JOIN sites i USING (site) LEFT JOIN fetches f USING (url);
+            CREATE TEMP TABLE df1 AS
+              SELECT s.sid, b.hash, count(*) AS df
               FROM (SELECT DISTINCT page, hash FROM read_parquet('{_glob(work_root / "blocks")}')) b
                    JOIN site s USING (page)
               GROUP BY ALL;
@@ -77,51 +85,46 @@ class SpreadIndex:
     def export_pass1(self, shard_pages: int) -> None:
         self._export("signals1", f"""
             SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, d.df,
-                   sp.n AS site_pages, coalesce(rd.df, 0) AS rest_df
+                   s.site_pages, coalesce(rd.df, 0) AS rest_df
             FROM read_parquet('{_glob(self.root / "blocks")}') b JOIN site s USING (page)
-                 JOIN df1 d ON d.site = s.site AND d.hash = b.hash
-                 JOIN sitepages sp ON sp.site = s.site
-                 LEFT JOIN df1 rd ON b.rest_hash <> 0 AND rd.site = s.site AND rd.hash = b.rest_hash""",
+                 JOIN df1 d ON d.sid = s.sid AND d.hash = b.hash
+                 LEFT JOIN df1 rd ON b.rest_hash <> 0 AND rd.sid = s.sid AND rd.hash = b.rest_hash""",
                      shard_pages)
 
     # -- pass 2: articles (clusters) ----------------------------------------
     def prepare_pass2(self, clusters: Path, roles: Path, shard_pages: int) -> None:
         """Spread of each block over the clusters of pass 1, and which clusters claim it."""
         self.con.execute(f"""
-            CREATE OR REPLACE TABLE cl AS SELECT page, cluster FROM read_parquet('{clusters}');
+            CREATE OR REPLACE TEMP TABLE cl AS SELECT page, cluster FROM read_parquet('{clusters}');
             -- one row per (page, block fingerprint): is it own content there (pass 1)?
-            CREATE OR REPLACE VIEW ph AS
-              SELECT page, hash, bool_or(role = 0) AS own FROM read_parquet('{_glob(roles)}') GROUP BY page, hash;
-            CREATE OR REPLACE TABLE pc AS
-              SELECT s.site, p.hash, c.cluster, count(*) AS pages, count(*) FILTER (WHERE p.own) AS own
-              FROM ph p JOIN site s USING (page) JOIN cl c USING (page)
+            CREATE OR REPLACE TEMP TABLE ph AS
+              SELECT r.page, r.hash, bool_or(r.role = 0) AS own,
+                     any_value(s.sid) AS sid, any_value(s.uid) AS uid, any_value(c.cluster) AS cluster
+              FROM read_parquet('{_glob(roles)}') r JOIN site s USING (page) JOIN cl c USING (page)
+              GROUP BY r.page, r.hash;
+            CREATE OR REPLACE TEMP TABLE pc AS
+              SELECT sid, hash, cluster, count(*) AS pages, count(*) FILTER (WHERE own) AS own
+              FROM ph GROUP BY ALL;
+            CREATE OR REPLACE TEMP TABLE claims AS
+              SELECT sid, hash, cluster FROM pc WHERE own >= 1 AND own * 2 >= pages;
+            CREATE OR REPLACE TEMP TABLE ufreq AS
+              SELECT uid, hash, count(*) AS n FROM ph WHERE uid IS NOT NULL GROUP BY ALL;
+            CREATE OR REPLACE TEMP TABLE agg AS
+              SELECT p.sid, p.hash, count(*) AS n_clusters, count(c.cluster) AS n_claims, any_value(d.df) AS df
+              FROM pc p LEFT JOIN claims c USING (sid, hash, cluster) JOIN df1 d USING (sid, hash)
               GROUP BY ALL;
-            CREATE OR REPLACE TABLE claims AS
-              SELECT site, hash, cluster FROM pc WHERE own >= 1 AND own * 2 >= pages;
-            -- fetches of one url: blocks missing from some fetches rotate (teasers, not the article)
-            CREATE OR REPLACE TABLE fetches AS
-              SELECT url, count(*) AS m FROM site WHERE url IS NOT NULL GROUP BY url HAVING count(*) > 1;
-            CREATE OR REPLACE TABLE ufreq AS
-              SELECT s.url, p.hash, count(*) AS n
-              FROM ph p JOIN site s USING (page) JOIN fetches f ON f.url = s.url
-              GROUP BY ALL;
-            CREATE OR REPLACE TABLE agg AS
-              SELECT p.site, p.hash, count(*) AS n_clusters, count(c.cluster) AS n_claims
-              FROM pc p LEFT JOIN claims c USING (site, hash, cluster) GROUP BY ALL;
         """)
         self._export("signals2", f"""
             SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars,
                    a.n_clusters, a.n_claims, cm.cluster IS NOT NULL AS claimed_here,
-                   coalesce(uf.n, 0) AS copies_with, coalesce(f.m, 0) AS copies, d.df,
+                   coalesce(uf.n, 0) AS copies_with, s.copies, a.df,
                    coalesce(ra.n_claims, 0) AS rest_claims, rc.cluster IS NOT NULL AS rest_claimed_here
             FROM read_parquet('{_glob(self.root / "blocks")}') b JOIN site s USING (page) JOIN cl USING (page)
-                 JOIN agg a ON a.site = s.site AND a.hash = b.hash
-                 JOIN df1 d ON d.site = s.site AND d.hash = b.hash
-                 LEFT JOIN fetches f ON f.url = s.url
-                 LEFT JOIN ufreq uf ON uf.url = s.url AND uf.hash = b.hash
-                 LEFT JOIN claims cm ON cm.site = s.site AND cm.hash = b.hash AND cm.cluster = cl.cluster
-                 LEFT JOIN agg ra ON b.rest_hash <> 0 AND ra.site = s.site AND ra.hash = b.rest_hash
-                 LEFT JOIN claims rc ON b.rest_hash <> 0 AND rc.site = s.site AND rc.hash = b.rest_hash
+                 JOIN agg a ON a.sid = s.sid AND a.hash = b.hash
+                 LEFT JOIN ufreq uf ON uf.uid = s.uid AND uf.hash = b.hash
+                 LEFT JOIN claims cm ON cm.sid = s.sid AND cm.hash = b.hash AND cm.cluster = cl.cluster
+                 LEFT JOIN agg ra ON b.rest_hash <> 0 AND ra.sid = s.sid AND ra.hash = b.rest_hash
+                 LEFT JOIN claims rc ON b.rest_hash <> 0 AND rc.sid = s.sid AND rc.hash = b.rest_hash
                                         AND rc.cluster = cl.cluster""", shard_pages)
 
     def __enter__(self) -> SpreadIndex:
