@@ -35,7 +35,7 @@ from .plan import check, make_plan
 from .progress import Progress
 from .stages import blocks_shard, select_shard_stage, signatures_shard
 from .work import WorkDir, atomic_write
-from .writers.output import Totals, publish, write_outputs
+from .writers.output import Totals, decide, publish, rows_shard, write_decisions, write_outputs
 
 URL_UNION = True  # one url fetched twice is one article in pass 1 (see _forced_pairs)
 OUTPUTS = ["pages.parquet", "clusters.parquet", "summary.json"]
@@ -218,9 +218,13 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
 
         t = time.perf_counter()
         cluster = pq.read_table(work.file("clusters2.parquet")).column("cluster").to_numpy()
-        with progress.stage("writing", None):
-            totals = write_outputs(work, out, shards, cluster, jaccard_floor=config.dedup.jaccard,
-                                   containment_floor=config.dedup.containment, jsonl=config.jsonl)
+        decisions = decide(work, shards, cluster, jaccard_floor=config.dedup.jaccard,
+                           containment_floor=config.dedup.containment)
+        write_decisions(work, shards, decisions)
+        with progress.stage("writing", shards) as tick:
+            _each_shard(executor, rows_shard, (root, config.jsonl), stage="rows", work=work, shards=shards,
+                        tick=tick)
+            totals = write_outputs(work, out, shards, decisions, jsonl=config.jsonl)
         timed("write", t)
 
     seconds = time.perf_counter() - t0
