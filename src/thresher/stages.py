@@ -63,7 +63,7 @@ def blocks_shard(root: Path, i: int, opts: DedupOptions) -> None:
     write_npy(work.shard("rawcount", i, "npy"), rcounts)
 
 
-def content_texts(root: Path, i: int, roles_stage: str) -> tuple[np.ndarray, list[str], pa.Table]:
+def content_texts(root: Path, i: int, roles_stage: str) -> tuple[np.ndarray, pa.Array, pa.Table]:
     """(page ids, own-content text per page, own-content blocks) of one shard."""
     work = WorkDir(root)
     pages = pq.read_table(work.shard("pages", i), columns=["page"]).column("page").to_numpy()
@@ -71,16 +71,15 @@ def content_texts(root: Path, i: int, roles_stage: str) -> tuple[np.ndarray, lis
     roles = pq.read_table(work.shard(roles_stage, i))
     # roles come in (page, pos) order, as do blocks: align by position after checking
     own = blocks.filter(pc.equal(roles.column("role"), CONTENT))
-    texts = _join_by_page(pages, own.column("page").to_numpy(), own.column("text").to_pylist())
-    return pages, texts, own
-
-
-def _join_by_page(pages: np.ndarray, block_page: np.ndarray, block_text: list[str]) -> list[str]:
-    out: list[list[str]] = [[] for _ in range(len(pages))]
     base = int(pages[0]) if len(pages) else 0
-    for p, s in zip(block_page.tolist(), block_text, strict=True):
-        out[p - base].append(s)
-    return ["\n".join(x) for x in out]
+    return pages, join_by_page(own.column("page").to_numpy() - base, own.column("text"), len(pages)), own
+
+
+def join_by_page(block_page: np.ndarray, text: pa.ChunkedArray | pa.Array, n: int, sep: str = "\n") -> pa.Array:
+    """Per page 0..n-1, its blocks' texts joined by `sep` ("" for a page without blocks); blocks in page order."""
+    offsets = np.searchsorted(block_page, np.arange(n + 1)).astype(np.int32)
+    values = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), values.cast(pa.string())), sep)
 
 
 def select_shard_stage(root: Path, i: int, pass_no: int) -> None:
@@ -93,7 +92,7 @@ def select_shard_stage(root: Path, i: int, pass_no: int) -> None:
         schema=ROLE_SCHEMA))
 
 
-def content_hashes(page: np.ndarray, texts: list[str], n: int) -> np.ndarray:
+def content_hashes(page: np.ndarray, texts: pa.ChunkedArray | pa.Array, n: int) -> np.ndarray:
     """Per page, a 64-bit hash of its own-content blocks in order (whitespace collapsed); 0 for none.
 
     Equal hashes are exact duplicates. `page` gives each block's page (0..n-1, ascending).
@@ -101,16 +100,13 @@ def content_hashes(page: np.ndarray, texts: list[str], n: int) -> np.ndarray:
     out = np.zeros(n, dtype=np.uint64)
     if not len(page):
         return out
+    norm = pc.binary_join(pc.utf8_split_whitespace(texts), " ")
+    joined = join_by_page(page, norm, n).to_pylist()
+    has = np.zeros(n, dtype=bool)
+    has[page] = True
     h = xxhash.xxh3_64_intdigest
-    v = np.fromiter((h(" ".join(t.split()).encode()) for t in texts), dtype=np.uint64, count=len(texts))
-    first = np.r_[0, np.flatnonzero(np.diff(page)) + 1]
-    start = np.zeros(len(page), dtype=np.int64)
-    start[first] = first
-    rank = (np.arange(len(page)) - np.maximum.accumulate(start)).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        v = (v ^ rank) * np.uint64(0x9E3779B97F4A7C15)
-        v ^= v >> np.uint64(29)
-    out[page[first]] = np.bitwise_xor.reduceat(v, first)
+    for p in np.flatnonzero(has).tolist():
+        out[p] = h(joined[p].encode())
     return out
 
 
@@ -148,6 +144,6 @@ def signatures_shard(root: Path, i: int, roles_stage: str, opts: DedupOptions) -
     write_npy(work.shard(f"count{tag}", i, "npy"), counts)
     own_blocks = blocks.filter(pa.array(own))
     write_npy(work.shard(f"chash{tag}", i, "npy"), content_hashes(
-        own_blocks.column("page").to_numpy() - base, own_blocks.column("text").to_pylist(), n))
+        own_blocks.column("page").to_numpy() - base, own_blocks.column("text"), n))
     long_ = own_blocks.filter(pc.greater_equal(own_blocks.column("nwords"), MIN_CANDIDATE_WORDS))
     write_parquet(work.shard(f"keys{tag}", i), long_.select(["page", "hash"]))

@@ -187,7 +187,7 @@ def rows_shard(root: Path, i: int, jsonl: bool) -> None:
         "id": meta.column("id"), "url": meta.column("url"), "site": meta.column("site"),
         **{k: d.column(k) for k in ("cluster", "kept", "reason", "duplicate_of", "similarity", "page_similarity",
                                     "containment")},
-        "text": pa.array(texts, pa.string()),
+        "text": texts,
         "bytes_in": pc.binary_length(meta.column("text").cast(pa.binary())).cast(pa.int64()),
         "chrome_bytes": pa.array(chrome, pa.int64()), "teaser_bytes": pa.array(teaser, pa.int64()),
         "source": meta.column("source"), "record": meta.column("record"),
