@@ -37,34 +37,34 @@ class SpreadIndex:
 
     def __init__(self, work_root: Path, memory_limit: str = "1GB", threads: int = 2) -> None:
         self.root = work_root
-        (work_root / "spread.duckdb").unlink(missing_ok=True)  # left by older versions
-        # derived data, rebuilt on every (re)run of the content stages: an in-memory database
-        # that spills to the work directory past memory_limit
-        self.con = duckdb.connect()
+        db = work_root / "spread.duckdb"
+        db.unlink(missing_ok=True)  # derived data: rebuilt on every (re)run of the content stages
+        # a database file, not an in-memory one: its tables page out past memory_limit
+        self.con = duckdb.connect(str(db))
         self.con.execute(f"SET memory_limit='{memory_limit}'; SET threads={int(threads)};"
                          f"SET temp_directory='{work_root / 'duckdb-tmp'}'; SET preserve_insertion_order=false;"
                          "SET enable_progress_bar=false")
         # sites and urls become small integers (sid, uid): every later join is on integer keys
         self.con.execute(f"""
             -- byte-identical copies (mirrors) count as pages of the copy's largest site
-            CREATE TEMP TABLE raw AS
+            CREATE TABLE raw AS
               SELECT page, site, text_hash, nullif(trim(url), '') AS url,
                      count(*) OVER (PARTITION BY site) AS site_n
               FROM read_parquet('{_glob(work_root / "pages")}');
-            CREATE TEMP TABLE home AS
+            CREATE TABLE home AS
               SELECT page, first_value(site) OVER w AS site, first_value(url) OVER w AS url
               FROM raw
               WINDOW w AS (PARTITION BY text_hash ORDER BY site_n DESC, page);
-            CREATE TEMP TABLE sites AS
+            CREATE TABLE sites AS
               SELECT site, (row_number() OVER (ORDER BY site))::INTEGER AS sid, count(*) AS n FROM home GROUP BY site;
             -- fetches of one url: blocks missing from some fetches rotate (teasers, not the article)
-            CREATE TEMP TABLE fetches AS
+            CREATE TABLE fetches AS
               SELECT url, (row_number() OVER (ORDER BY url))::INTEGER AS uid, count(*) AS m
               FROM home WHERE url IS NOT NULL GROUP BY url HAVING count(*) > 1;
-            CREATE TEMP TABLE site AS
+            CREATE TABLE site AS
               SELECT h.page, i.sid, i.n AS site_pages, f.uid, coalesce(f.m, 0) AS copies
               FROM home h JOIN sites i USING (site) LEFT JOIN fetches f USING (url);
-            CREATE TEMP TABLE df1 AS
+            CREATE TABLE df1 AS
               SELECT s.sid, b.hash, count(*) AS df
               FROM (SELECT DISTINCT page, hash FROM read_parquet('{_glob(work_root / "blocks")}')) b
                    JOIN site s USING (page)
@@ -95,21 +95,21 @@ class SpreadIndex:
     def prepare_pass2(self, clusters: Path, roles: Path, shard_pages: int) -> None:
         """Spread of each block over the clusters of pass 1, and which clusters claim it."""
         self.con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE cl AS SELECT page, cluster FROM read_parquet('{clusters}');
+            CREATE OR REPLACE TABLE cl AS SELECT page, cluster FROM read_parquet('{clusters}');
             -- one row per (page, block fingerprint): is it own content there (pass 1)?
-            CREATE OR REPLACE TEMP TABLE ph AS
+            CREATE OR REPLACE TABLE ph AS
               SELECT r.page, r.hash, bool_or(r.role = 0) AS own,
                      any_value(s.sid) AS sid, any_value(s.uid) AS uid, any_value(c.cluster) AS cluster
               FROM read_parquet('{_glob(roles)}') r JOIN site s USING (page) JOIN cl c USING (page)
               GROUP BY r.page, r.hash;
-            CREATE OR REPLACE TEMP TABLE pc AS
+            CREATE OR REPLACE TABLE pc AS
               SELECT sid, hash, cluster, count(*) AS pages, count(*) FILTER (WHERE own) AS own
               FROM ph GROUP BY ALL;
-            CREATE OR REPLACE TEMP TABLE claims AS
+            CREATE OR REPLACE TABLE claims AS
               SELECT sid, hash, cluster FROM pc WHERE own >= 1 AND own * 2 >= pages;
-            CREATE OR REPLACE TEMP TABLE ufreq AS
+            CREATE OR REPLACE TABLE ufreq AS
               SELECT uid, hash, count(*) AS n FROM ph WHERE uid IS NOT NULL GROUP BY ALL;
-            CREATE OR REPLACE TEMP TABLE agg AS
+            CREATE OR REPLACE TABLE agg AS
               SELECT p.sid, p.hash, count(*) AS n_clusters, count(c.cluster) AS n_claims, any_value(d.df) AS df
               FROM pc p LEFT JOIN claims c USING (sid, hash, cluster) JOIN df1 d USING (sid, hash)
               GROUP BY ALL;
