@@ -33,7 +33,7 @@ from .executors import Executor, make_executor
 from .ingest import IngestResult, ingest_shards
 from .plan import check, make_plan
 from .progress import Progress
-from .stages import blocks_shard, select_shard_stage, signatures_shard
+from .stages import blocks_shard, content_shard
 from .work import WorkDir, atomic_write
 from .writers.output import Totals, decide, publish, rows_shard, write_decisions, write_outputs
 
@@ -157,6 +157,44 @@ def _read_and_split(executor: Executor, paths: Sequence[Path], config: RunConfig
     return ing[0]
 
 
+def _passes(executor: Executor, work: WorkDir, config: RunConfig, *, shards: int, shard_pages: int,
+            progress: Progress, timed: Callable[[str, float], None]) -> dict[int, dict]:
+    """Pass 1 then pass 2: spread signals, own content and signatures per shard, then clusters; dedup stats."""
+    root, workers = work.root, config.n_workers
+    results = {}
+    index: SpreadIndex | None = None  # built once, kept for both passes
+    try:
+        for pass_no in (1, 2):
+            t = time.perf_counter()
+            if not work.done(f"clusters{pass_no}"):
+                if not work.done(f"signals{pass_no}"):
+                    index = index or SpreadIndex(root, threads=workers)
+                    if pass_no == 1:
+                        index.export_pass1(shard_pages)
+                    else:
+                        index.prepare_pass2(work.file("clusters1.parquet"), root / "roles1", shard_pages)
+                    work.mark(f"signals{pass_no}")
+                # each shard's own content, then at once its signatures (one task: no barrier between them)
+                with progress.stage(f"content, pass {pass_no}", shards) as tick:
+                    _each_shard(executor, content_shard, (root, pass_no, config.dedup), stage=f"sig{pass_no}",
+                                work=work, shards=shards, tick=tick)
+                timed(f"content{pass_no}", t)
+                t = time.perf_counter()
+                res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no),
+                            site=_site_codes(work, shards))
+                write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
+                write_edges(work.file(f"edges{pass_no}.parquet"), res)
+                atomic_write(work.file(f"dedup{pass_no}.json"), lambda p, r=res: p.write_text(json.dumps(
+                    {"candidates": r.candidates, "verified": len(r.pairs)})))
+                work.mark(f"clusters{pass_no}")
+                timed(f"dedup{pass_no}", t)
+            results[pass_no] = json.loads(work.file(f"dedup{pass_no}.json").read_text())
+    finally:
+        if index is not None:
+            index.close()
+    return results
+
+
 def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None = None) -> Summary:
     """Read `inputs`, write own content, clusters and a summary to `out`; return the summary."""
     config = config or RunConfig()
@@ -175,7 +213,6 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
     work = WorkDir(out / ".thresher-work")
     work.check_manifest(_manifest(paths, config, shard_pages), fresh=config.fresh)
     times: dict[str, float] = {}
-    workers = config.n_workers
     root = work.root
 
     def timed(name: str, t: float) -> None:
@@ -187,35 +224,8 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
                               timed=timed)
         shards = ing.shards
 
-        results = {}
-        for pass_no in (1, 2):
-            t = time.perf_counter()
-            if not work.done(f"clusters{pass_no}"):
-                if not work.done(f"signals{pass_no}"):
-                    with SpreadIndex(root, threads=workers) as index:
-                        if pass_no == 1:
-                            index.export_pass1(shard_pages)
-                        else:
-                            index.prepare_pass2(work.file("clusters1.parquet"), root / "roles1", shard_pages)
-                    work.mark(f"signals{pass_no}")
-                with progress.stage(f"content, pass {pass_no}", shards) as tick:
-                    _each_shard(executor, select_shard_stage, (root, pass_no), stage=f"roles{pass_no}", work=work,
-                                shards=shards, tick=tick)
-                timed(f"content{pass_no}", t)
-                t = time.perf_counter()
-                with progress.stage(f"minhash, pass {pass_no}", shards) as tick:
-                    _each_shard(executor, signatures_shard, (root, f"roles{pass_no}", config.dedup),
-                                stage=f"sig{pass_no}", work=work, shards=shards, tick=tick)
-                res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no),
-                            site=_site_codes(work, shards))
-                write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
-                write_edges(work.file(f"edges{pass_no}.parquet"), res)
-                atomic_write(work.file(f"dedup{pass_no}.json"), lambda p, r=res: p.write_text(json.dumps(
-                    {"candidates": r.candidates, "verified": len(r.pairs)})))
-                work.mark(f"clusters{pass_no}")
-                timed(f"dedup{pass_no}", t)
-            results[pass_no] = json.loads(work.file(f"dedup{pass_no}.json").read_text())
-
+        results = _passes(executor, work, config, shards=shards, shard_pages=shard_pages, progress=progress,
+                          timed=timed)
         t = time.perf_counter()
         cluster = pq.read_table(work.file("clusters2.parquet")).column("cluster").to_numpy()
         decisions = decide(work, shards, cluster, jaccard_floor=config.dedup.jaccard,

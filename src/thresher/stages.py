@@ -147,3 +147,9 @@ def signatures_shard(root: Path, i: int, roles_stage: str, opts: DedupOptions) -
         own_blocks.column("page").to_numpy() - base, own_blocks.column("text"), n))
     long_ = own_blocks.filter(pc.greater_equal(own_blocks.column("nwords"), MIN_CANDIDATE_WORDS))
     write_parquet(work.shard(f"keys{tag}", i), long_.select(["page", "hash"]))
+
+
+def content_shard(root: Path, i: int, pass_no: int, opts: DedupOptions) -> None:
+    """One pass over one shard: select its own content (roles), then sign it (MinHash, hashes, keys)."""
+    select_shard_stage(root, i, pass_no)
+    signatures_shard(root, i, f"roles{pass_no}", opts)
