@@ -79,7 +79,7 @@ class SpreadIndex:
         out = self.root / name
         shutil.rmtree(out, ignore_errors=True)
         self.con.execute(f"COPY (SELECT *, page // {int(shard_pages)} AS shard FROM ({sql})) TO '{out}' "
-                         "(FORMAT parquet, PARTITION_BY (shard))")
+                         "(FORMAT parquet, PARTITION_BY (shard), ROW_GROUP_SIZE 32768)")
 
     # -- pass 1: pages only -------------------------------------------------
     def export_pass1(self, shard_pages: int) -> None:
@@ -114,18 +114,28 @@ class SpreadIndex:
               FROM pc p LEFT JOIN claims c USING (sid, hash, cluster) JOIN df1 d USING (sid, hash)
               GROUP BY ALL;
         """)
+        # "Label: rest" blocks (a few per page): the spread of their rest, joined apart so that the
+        # main export below builds one hash table per lookup, not two
+        self.con.execute(f"""
+            CREATE OR REPLACE TABLE rest AS
+              SELECT b.page, b.pos, coalesce(ra.n_claims, 0) AS rest_claims,
+                     rc.cluster IS NOT NULL AS rest_claimed_here
+              FROM (SELECT page, pos, rest_hash FROM read_parquet('{_glob(self.root / "blocks")}')
+                    WHERE rest_hash <> 0) b
+                   JOIN site s USING (page) JOIN cl USING (page)
+                   LEFT JOIN agg ra ON ra.sid = s.sid AND ra.hash = b.rest_hash
+                   LEFT JOIN claims rc ON rc.sid = s.sid AND rc.hash = b.rest_hash AND rc.cluster = cl.cluster;
+        """)
         self._export("signals2", f"""
             SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars,
                    a.n_clusters, a.n_claims, cm.cluster IS NOT NULL AS claimed_here,
                    coalesce(uf.n, 0) AS copies_with, s.copies, a.df,
-                   coalesce(ra.n_claims, 0) AS rest_claims, rc.cluster IS NOT NULL AS rest_claimed_here
+                   coalesce(r.rest_claims, 0) AS rest_claims, coalesce(r.rest_claimed_here, false) AS rest_claimed_here
             FROM read_parquet('{_glob(self.root / "blocks")}') b JOIN site s USING (page) JOIN cl USING (page)
                  JOIN agg a ON a.sid = s.sid AND a.hash = b.hash
                  LEFT JOIN ufreq uf ON uf.uid = s.uid AND uf.hash = b.hash
                  LEFT JOIN claims cm ON cm.sid = s.sid AND cm.hash = b.hash AND cm.cluster = cl.cluster
-                 LEFT JOIN agg ra ON b.rest_hash <> 0 AND ra.sid = s.sid AND ra.hash = b.rest_hash
-                 LEFT JOIN claims rc ON b.rest_hash <> 0 AND rc.sid = s.sid AND rc.hash = b.rest_hash
-                                        AND rc.cluster = cl.cluster""", shard_pages)
+                 LEFT JOIN rest r ON r.page = b.page AND r.pos = b.pos""", shard_pages)
 
     def __enter__(self) -> SpreadIndex:
         return self
