@@ -30,6 +30,7 @@ from .content.spread import SpreadIndex
 from .dedup.global_ import dedup, same_key_pairs, write_clusters, write_edges
 from .errors import InputError
 from .executors import Executor, make_executor
+from .executors.memory import release_memory
 from .ingest import IngestResult, ingest_shards
 from .plan import check, make_plan
 from .progress import Progress
@@ -162,36 +163,33 @@ def _passes(executor: Executor, work: WorkDir, config: RunConfig, *, shards: int
     """Pass 1 then pass 2: spread signals, own content and signatures per shard, then clusters; dedup stats."""
     root, workers = work.root, config.n_workers
     results = {}
-    index: SpreadIndex | None = None  # built once, kept for both passes
-    try:
-        for pass_no in (1, 2):
-            t = time.perf_counter()
-            if not work.done(f"clusters{pass_no}"):
-                if not work.done(f"signals{pass_no}"):
-                    index = index or SpreadIndex(root, threads=workers)
+    for pass_no in (1, 2):
+        t = time.perf_counter()
+        if not work.done(f"clusters{pass_no}"):
+            if not work.done(f"signals{pass_no}"):
+                # opened per pass and closed before the workers start, so DuckDB's memory goes back
+                with SpreadIndex(root, threads=workers) as index:
                     if pass_no == 1:
                         index.export_pass1(shard_pages)
                     else:
                         index.prepare_pass2(work.file("clusters1.parquet"), root / "roles1", shard_pages)
-                    work.mark(f"signals{pass_no}")
-                # each shard's own content, then at once its signatures (one task: no barrier between them)
-                with progress.stage(f"content, pass {pass_no}", shards) as tick:
-                    _each_shard(executor, content_shard, (root, pass_no, config.dedup), stage=f"sig{pass_no}",
-                                work=work, shards=shards, tick=tick)
-                timed(f"content{pass_no}", t)
-                t = time.perf_counter()
-                res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no),
-                            site=_site_codes(work, shards))
-                write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
-                write_edges(work.file(f"edges{pass_no}.parquet"), res)
-                atomic_write(work.file(f"dedup{pass_no}.json"), lambda p, r=res: p.write_text(json.dumps(
-                    {"candidates": r.candidates, "verified": len(r.pairs)})))
-                work.mark(f"clusters{pass_no}")
-                timed(f"dedup{pass_no}", t)
-            results[pass_no] = json.loads(work.file(f"dedup{pass_no}.json").read_text())
-    finally:
-        if index is not None:
-            index.close()
+                release_memory()
+                work.mark(f"signals{pass_no}")
+            # each shard's own content, then at once its signatures (one task: no barrier between them)
+            with progress.stage(f"content, pass {pass_no}", shards) as tick:
+                _each_shard(executor, content_shard, (root, pass_no, config.dedup), stage=f"sig{pass_no}",
+                            work=work, shards=shards, tick=tick)
+            timed(f"content{pass_no}", t)
+            t = time.perf_counter()
+            res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no),
+                        site=_site_codes(work, shards))
+            write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
+            write_edges(work.file(f"edges{pass_no}.parquet"), res)
+            atomic_write(work.file(f"dedup{pass_no}.json"), lambda p, r=res: p.write_text(json.dumps(
+                {"candidates": r.candidates, "verified": len(r.pairs)})))
+            work.mark(f"clusters{pass_no}")
+            timed(f"dedup{pass_no}", t)
+        results[pass_no] = json.loads(work.file(f"dedup{pass_no}.json").read_text())
     return results
 
 

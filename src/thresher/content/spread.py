@@ -36,14 +36,34 @@ class SpreadIndex:
     """DuckDB tables of block spread for one run, kept in the work directory."""
 
     def __init__(self, work_root: Path, memory_limit: str = "1GB", threads: int = 2) -> None:
+        """Open the run's index, building its page and block tables unless an earlier opening finished them.
+
+        A database file, not an in-memory one: its tables page out past
+        memory_limit, and closing it between the passes gives its memory back
+        while the workers run.
+        """
         self.root = work_root
         db = work_root / "spread.duckdb"
-        db.unlink(missing_ok=True)  # derived data: rebuilt on every (re)run of the content stages
-        # a database file, not an in-memory one: its tables page out past memory_limit
-        self.con = duckdb.connect(str(db))
-        self.con.execute(f"SET memory_limit='{memory_limit}'; SET threads={int(threads)};"
-                         f"SET temp_directory='{work_root / 'duckdb-tmp'}'; SET preserve_insertion_order=false;"
-                         "SET enable_progress_bar=false")
+        self._settings = (memory_limit, int(threads))
+        self.con = self._connect(db)
+        built = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'built'").fetchone()[0]
+        if not built:  # new, or an interrupted build: start again from an empty file
+            self.con.close()
+            db.unlink(missing_ok=True)
+            Path(f"{db}.wal").unlink(missing_ok=True)
+            self.con = self._connect(db)
+            self._build()
+
+    def _connect(self, db: Path) -> duckdb.DuckDBPyConnection:
+        memory_limit, threads = self._settings
+        con = duckdb.connect(str(db))
+        con.execute(f"SET memory_limit='{memory_limit}'; SET threads={threads};"
+                    f"SET temp_directory='{self.root / 'duckdb-tmp'}'; SET preserve_insertion_order=false;"
+                    "SET enable_progress_bar=false")
+        return con
+
+    def _build(self) -> None:
+        work_root = self.root
         # sites and urls become small integers (sid, uid): every later join is on integer keys
         self.con.execute(f"""
             -- byte-identical copies (mirrors) count as pages of the copy's largest site
@@ -69,6 +89,7 @@ class SpreadIndex:
               FROM (SELECT DISTINCT page, hash FROM read_parquet('{_glob(work_root / "blocks")}')) b
                    JOIN site s USING (page)
               GROUP BY ALL;
+            CREATE TABLE built AS SELECT 1 AS done;
         """)
 
     def close(self) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
+from .memory import run_shard
+
 
 class LocalExecutor:
     """One pool of worker processes for the whole run, started at the first parallel stage.
@@ -28,7 +30,7 @@ class LocalExecutor:
         pending: dict[Future, int] = {}
         try:
             for i in todo:  # `todo` may be a generator that is still producing shards (see ingest_shards)
-                pending[self._pool.submit(fn, args[0], i, *args[1:])] = i
+                pending[self._pool.submit(run_shard, fn, args[0], i, *args[1:])] = i
                 self._reap(pending, on_done, timeout=0)
             while pending:
                 self._reap(pending, on_done, timeout=None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from ..errors import ConfigError
+from .memory import run_shard
 
 
 def _ray():
@@ -31,10 +32,10 @@ class RayExecutor:
         self.ray = ray
 
     def map(self, fn: Callable, args: tuple, todo: Iterable[int], on_done: Callable[[int], None]) -> None:
-        task = self.ray.remote(fn)
+        task = self.ray.remote(run_shard)
         pending: dict = {}
         for i in todo:  # may be a generator still producing shards
-            pending[task.remote(args[0], i, *args[1:])] = i
+            pending[task.remote(fn, args[0], i, *args[1:])] = i
             self._reap(pending, on_done, timeout=0)
         while pending:
             self._reap(pending, on_done, timeout=None)
