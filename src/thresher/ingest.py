@@ -65,16 +65,18 @@ def ingest_shards(inputs: Iterable[Path], options: ReadOptions, work: WorkDir, s
         return done
     res = IngestResult()
     buf: list[Page] = []
+    hashes: list[int] = []
+    h = xxhash.xxh3_64_intdigest
 
     def flush() -> int:
         cols = {name: [getattr(p, name) for p in buf] for name in ("id", "url", "site", "source", "record", "text")}
         cols["page"] = list(range(res.pages - len(buf), res.pages))
-        cols["text_hash"] = [xxhash.xxh3_64_intdigest(p.text.encode("utf-8", "surrogatepass")) - (1 << 63)
-                             for p in buf]
+        cols["text_hash"] = hashes
         write_parquet(work.shard("pages", res.shards), pa.table(cols, schema=PAGE_SCHEMA))
         res.shards += 1
         tick(len(buf))
         buf.clear()
+        hashes.clear()
         return res.shards - 1
 
     for item in iter_pages(inputs, options):
@@ -82,8 +84,10 @@ def ingest_shards(inputs: Iterable[Path], options: ReadOptions, work: WorkDir, s
             res.skipped.append({"source": item.source, "record": item.record, "reason": item.reason})
             continue
         buf.append(item)
+        data = item.text.encode("utf-8", "surrogatepass")
+        hashes.append(h(data) - (1 << 63))
         res.pages += 1
-        res.bytes += len(item.text.encode("utf-8", "surrogatepass"))
+        res.bytes += len(data)
         if len(buf) >= shard_pages:
             yield flush()
     if buf or res.shards == 0:
