@@ -28,6 +28,7 @@ PAGE_SCHEMA = pa.schema([
     ("record", pa.int64()),
     ("text_hash", pa.int64()),  # xxh3 of the raw text: byte-identical pages share it
     ("text", pa.string()),
+    ("marks", pa.binary()),  # HTML pages: one flag byte per line of text (blocks.marks); null for text pages
 ])
 
 
@@ -49,7 +50,8 @@ def ingest(inputs: Iterable[Path], options: ReadOptions, work: WorkDir, shard_pa
     buf: list[Page] = []
 
     def flush() -> None:
-        cols = {name: [getattr(p, name) for p in buf] for name in ("id", "url", "site", "source", "record", "text")}
+        cols = {name: [getattr(p, name) for p in buf]
+                for name in ("id", "url", "site", "source", "record", "text", "marks")}
         cols["page"] = list(range(res.pages - len(buf), res.pages))
         cols["text_hash"] = [xxhash.xxh3_64_intdigest(p.text.encode("utf-8", "surrogatepass")) - (1 << 63)
                              for p in buf]

@@ -38,7 +38,7 @@ BATCH_PAGES = 2_000  # pages processed at once inside a shard: bounds a worker's
 def blocks_shard(root: Path, i: int) -> None:
     """pages/shard-i → blocks/shard-i: one row per block, with fingerprints and shape."""
     work = WorkDir(root)
-    pages = pq.read_table(work.shard("pages", i), columns=["page", "text"])
+    pages = pq.read_table(work.shard("pages", i), columns=["page", "text", "marks"])
     parts = [block_table(pages.slice(lo, BATCH_PAGES)) for lo in range(0, max(pages.num_rows, 1), BATCH_PAGES)]
     write_parquet(work.shard("blocks", i), pa.concat_tables(parts))
 

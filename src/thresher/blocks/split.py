@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
+from .marks import line_marks
 from .shape import (
     CAPS_SAMPLE,
     FRAGMENT_MIN_WORDS,
@@ -63,6 +64,7 @@ BLOCK_SCHEMA = pa.schema([
     ("prose", pa.bool_()),
     ("bullet", pa.bool_()),
     ("fragment", pa.bool_()),
+    ("mark", pa.uint8()),
     ("text", pa.string()),
 ])
 
@@ -87,7 +89,7 @@ def _fingerprints(keys: pa.Array) -> np.ndarray:
 
 
 def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
-    """All blocks of a shard's pages (a table of `page`, `text`, or (page, text) pairs) in page, pos order.
+    """All blocks of a shard's pages (a table of `page`, `text` and optional `marks`, or (page, text) pairs).
 
     Vectorised with Arrow compute kernels (RE2 regexes) over the whole shard;
     only the 64-bit hashing loops in Python, once per block. Agrees with the
@@ -100,8 +102,10 @@ def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
     parent = pc.list_parent_indices(lines).to_numpy()
     flat = pc.utf8_trim_whitespace(pc.list_flatten(lines))
     keep = pc.greater(pc.utf8_length(flat), 0)
+    marks = line_marks(pages, pc.list_value_length(lines).to_numpy(zero_copy_only=False))
     text = flat.filter(keep)
-    parent = parent[keep.to_numpy(zero_copy_only=False)]
+    kept = keep.to_numpy(zero_copy_only=False)
+    parent, marks = parent[kept], marks[kept]
     page_ids = pages.column("page").to_numpy()[parent]
     start = np.r_[0, np.flatnonzero(np.diff(parent)) + 1] if len(parent) else np.zeros(0, dtype=np.int64)
     run_first = np.zeros(len(parent), dtype=np.int64)
@@ -144,5 +148,6 @@ def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
         "prose": prose,
         "bullet": bullet,
         "fragment": fragment,
+        "mark": marks,
         "text": text,
     }, schema=BLOCK_SCHEMA)

@@ -29,12 +29,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..blocks import marks
+
 CONTENT, CHROME, TEASER = 0, 1, 2
 ROLE_NAMES = ("content", "chrome", "teaser")
 
 # why a block got its role: the rule that decided, for `thresher explain` and the report
 BODY, HEADLINE, STANDFIRST, INSIDE_BODY, CLOSING = 0, 1, 2, 3, 4
 OTHER_ARTICLE, FOREIGN, LABEL, OUTSIDE_PROSE, OUTSIDE_SHORT = 5, 6, 7, 8, 9
+LD_TEXT, OUTSIDE_MAIN = 10, 11
 WHY_NAMES = (
     "body: prose in the page's main run of text",
     "headline: the short line just above the main run",
@@ -46,6 +49,8 @@ WHY_NAMES = (
     "label: a line repeated in the page, or a short site template line",
     "prose outside the main run (a teaser or an aside)",
     "short line outside the main run",
+    "article text: part of the articleBody the page gives in its JSON-LD metadata",
+    "outside the element the page marks as its article (<article>, <main>)",
 )
 
 MAX_GAP = 2  # non-prose blocks allowed between two paragraphs of one body
@@ -53,6 +58,11 @@ MAX_HEAD_SKIP = 2  # chrome labels allowed between the headline and the body
 MAX_HEAD_WORDS = 30  # a longer block is not a headline
 STANDFIRST_MIN_WORDS = 12  # a non-prose head this long may be a standfirst with the headline above it
 HEADLINE_MIN_WORDS = 4  # ... when the line above is at least this long (shorter: an image caption)
+PROSE_MIN_WORDS_LD = 5  # a line of the JSON-LD articleBody this long makes a run even when not prose by shape
+LD_WEIGHT = 4.0
+BRIDGE_GAP = 8  # a body goes on across this many short blocks (an embed, a box) ...
+BRIDGE_SHARE = 0.2  # ... to a run that weighs at least this share of the body's main run
+BRIDGE_MIN_BLOCKS = 3  # ... and has this many paragraphs (a teaser has one or two)  # a prose block that is part of the page's JSON-LD articleBody counts this much more in its run
 
 
 @dataclass(slots=True)
@@ -68,6 +78,7 @@ class BlockSignals:
     repeated   a line repeated inside the page ("Read more" ending each teaser of a list)
     weight     how much a prose block counts when choosing the body (rarer counts more)
     nwords, nchars
+    mark       what the page's markup says of the block (`blocks.marks` flags; 0 for text pages)
     """
 
     prose: np.ndarray
@@ -80,6 +91,7 @@ class BlockSignals:
     weight: np.ndarray
     nwords: np.ndarray
     nchars: np.ndarray
+    mark: np.ndarray
 
     @classmethod
     def empty(cls) -> BlockSignals:
@@ -94,16 +106,21 @@ def _headline_like(s: BlockSignals, i: int) -> bool:
             and 2 <= s.nwords[i] <= MAX_HEAD_WORDS)
 
 
-def _runs(s: BlockSignals) -> list[tuple[int, int, float]]:
+def _has(s: BlockSignals, flag: int) -> np.ndarray:
+    return (s.mark & flag) != 0
+
+
+def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple[int, int, float]]:
     """(first, last, score) of every run of usable prose blocks.
 
-    A run ends after more than MAX_GAP non-prose blocks, at a block that is
-    another article's content, or where a label repeated in the page (the
-    "Read more" closing a teaser) is followed by a headline: one item of a
-    list ends there and the next begins.
+    A run ends after more than MAX_GAP other blocks (list items and
+    sub-headings do not count), at a block that is another article's
+    content, or where a label repeated in the page (the "Read more" closing a
+    teaser) is followed by a headline: one item of a list ends there and the
+    next begins.
     """
     n = len(s.prose)
-    usable = s.prose & ~s.foreign
+    free = s.bullet | _has(s, marks.HEADING)  # list items and sub-headings are not a gap
     runs: list[tuple[int, int, float]] = []
     first = last = -1
     score = 0.0
@@ -124,9 +141,9 @@ def _runs(s: BlockSignals) -> list[tuple[int, int, float]]:
             if first < 0:
                 first = i
             last = i
-            score += float(s.weight[i]) * float(s.nchars[i])
+            score += float(weight[i]) * float(s.nchars[i])
             gap, closed = 0, False
-        elif first >= 0 and not s.bullet[i]:
+        elif first >= 0 and not free[i]:
             gap += 1
             if gap > MAX_GAP or (closed and _headline_like(s, i)):
                 close()
@@ -136,20 +153,73 @@ def _runs(s: BlockSignals) -> list[tuple[int, int, float]]:
     return runs
 
 
+def _usable(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
+    """Which blocks can make a run, and how much each counts.
+
+    Prose that is not chrome and not repeated in the page (a repeated line is a
+    label, even a long one: a ticker shown twice); when the page marks an
+    article element, only prose inside it; when the page's JSON-LD gives the
+    article text, the prose it contains counts LD_WEIGHT times more.
+    """
+    usable = s.prose & ~s.foreign & ~s.repeated
+    weight = s.weight.astype(np.float64)
+    if len(s.mark) and _has(s, marks.HAS_MAIN)[0]:
+        usable &= _has(s, marks.MAIN)
+    if len(s.mark) and _has(s, marks.HAS_LD)[0]:
+        ld = _has(s, marks.LD_BODY)
+        usable |= ld & ~s.foreign & (s.nwords >= PROSE_MIN_WORDS_LD)
+        weight = np.where(ld, weight * LD_WEIGHT, weight)
+    return usable, weight
+
+
+def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndarray) -> tuple[int, int]:
+    """(first, last) of the body: the best run, joined with neighbouring runs across short gaps.
+
+    A body split by an embed or a box (more than MAX_GAP short lines) goes on
+    after it with paragraphs of its own: a neighbouring run at most BRIDGE_GAP
+    blocks away that weighs at least BRIDGE_SHARE of the best run is part of the
+    body when it has BRIDGE_MIN_BLOCKS paragraphs or more (a teaser has one or
+    two), unless another article's block lies between, or a label repeated in
+    the page (the section label on each item of a list of teasers).
+    """
+    best = max(range(len(runs)), key=lambda k: (runs[k][2], -runs[k][0]))
+    first, last, score = runs[best]
+    free = s.bullet | _has(s, marks.HEADING) | usable
+
+    def joins(lo: int, hi: int, other: tuple[int, int, float]) -> bool:
+        between = slice(lo + 1, hi)
+        return (other[2] >= BRIDGE_SHARE * score and int(usable[other[0]:other[1] + 1].sum()) >= BRIDGE_MIN_BLOCKS
+                and not (s.elsewhere[between] | (s.repeated[between] & ~s.foreign[between])).any()
+                and int((~free[between]).sum()) <= BRIDGE_GAP)
+
+    k = best - 1
+    while k >= 0 and joins(runs[k][1], first, runs[k]):
+        first = runs[k][0]
+        k -= 1
+    k = best + 1
+    while k < len(runs) and joins(last, runs[k][0], runs[k]):
+        last = runs[k][1]
+        k += 1
+    return first, last
+
+
 def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
     """(role, why) of each block of one page: CONTENT, CHROME or TEASER, and the rule that decided (WHY)."""
     n = len(s.prose)
     role = np.where(s.prose, TEASER, CHROME).astype(np.int8)
     why = np.where(s.prose, OUTSIDE_PROSE, OUTSIDE_SHORT).astype(np.int8)
+    if n and _has(s, marks.HAS_MAIN)[0]:
+        why[~_has(s, marks.MAIN)] = OUTSIDE_MAIN
     role[s.label], why[s.label] = CHROME, LABEL
     role[s.foreign], why[s.foreign] = CHROME, FOREIGN
     role[s.elsewhere], why[s.elsewhere] = TEASER, OTHER_ARTICLE
     if n == 0:
         return role, why
-    runs = _runs(s)
+    usable, weight = _usable(s)
+    runs = _runs(s, usable, weight)
     if not runs:
         return role, why
-    first, last, _ = max(runs, key=lambda r: (r[2], -r[0]))
+    first, last = _bridge(s, runs, usable)
     for i in range(first, last + 1):
         own = not s.foreign[i] and not s.label[i] and not s.elsewhere[i]
         # a non-prose block inside the body is content only when it is not a lone label
@@ -157,15 +227,38 @@ def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
             role[i], why[i] = CONTENT, BODY
         elif own and (s.bullet[i] or _is_interior_text(s, i, first, last)):
             role[i], why[i] = CONTENT, INSIDE_BODY
+    if _has(s, marks.HAS_LD)[0]:  # the article text the page gives in its metadata, wherever it sits
+        ld = _has(s, marks.LD_BODY) & (role != CONTENT) & ~s.foreign & ~s.elsewhere
+        role[ld], why[ld] = CONTENT, LD_TEXT
     tail = last + 1  # a body may close on a short sentence ("... he said.")
     if (tail < n and s.fragment[tail] and not s.foreign[tail] and not s.label[tail]
             and not s.elsewhere[tail]):
         role[tail], why[tail] = CONTENT, CLOSING
+    _headline(s, first, role, why)
+    return role, why
+
+
+def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) -> None:
+    """Mark the headline (and standfirst) above the body that starts at `first`.
+
+    The page's own <h1> before the body is the headline wherever it sits; else
+    the short line just above the body, after at most MAX_HEAD_SKIP chrome labels.
+    """
     head = first - 1
     skipped = 0
     while head >= 0 and skipped < MAX_HEAD_SKIP and (s.foreign[head] or s.label[head]) and not s.elsewhere[head]:
         head -= 1
         skipped += 1
+    h1 = np.flatnonzero(_has(s, marks.H1)[:first] & ~s.foreign[:first] & ~s.elsewhere[:first]
+                        & ~s.label[:first] & (s.nwords[:first] >= 2))
+    if len(h1):
+        top = int(h1[-1])
+        role[top], why[top] = CONTENT, HEADLINE
+        # a long line right above the body, under the <h1>, is its standfirst
+        if (head > top and _headline_like(s, head) and s.nwords[head] >= STANDFIRST_MIN_WORDS
+                and not s.elsewhere[head]):
+            role[head], why[head] = CONTENT, STANDFIRST
+        return
     if head >= 0 and _headline_like(s, head) and not s.elsewhere[head]:
         role[head], why[head] = CONTENT, HEADLINE
         # a long non-prose line under a shorter one is a standfirst under its headline
@@ -174,7 +267,6 @@ def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
                 and not s.elsewhere[above] and HEADLINE_MIN_WORDS <= s.nwords[above] < s.nwords[head]):
             role[above], why[above] = CONTENT, HEADLINE
             why[head] = STANDFIRST
-    return role, why
 
 
 def _is_interior_text(s: BlockSignals, i: int, first: int, last: int) -> bool:
