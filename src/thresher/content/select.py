@@ -7,15 +7,23 @@ datelines); teasers come as short runs of one or two paragraphs separated by
 short lines. So:
 
 1. a *run* is a sequence of usable prose blocks in which consecutive ones are
-   separated by at most ``MAX_GAP`` other blocks (list items do not count);
-   a block that is the content of another article breaks the run at once;
-2. the run with the most weighted prose characters is the body;
-3. the headline is the short block just above the run's first block, after
-   skipping at most ``MAX_HEAD_SKIP`` chrome labels (when that block is a long
-   line under a shorter one, it is the standfirst and the shorter one the
-   headline);
+   separated by at most ``MAX_GAP`` other blocks (list items and sub-headings
+   do not count); a block that is the content of another article breaks the
+   run at once; prose repeated inside the page is a label, not a paragraph;
+2. the run with the most weighted prose characters is the body, joined with a
+   neighbouring run of several paragraphs across a short gap (an embed, a box:
+   ``BRIDGE_*``);
+3. the headline is the page's ``<h1>`` above the body, or else the short block
+   just above the run's first block, after skipping at most
+   ``MAX_HEAD_SKIP`` chrome labels (when that block is a long line under a
+   shorter one, it is the standfirst and the shorter one the headline);
 4. blocks inside the run that are not chrome (list items, short paragraphs)
    are content too, and so is a short sentence-like line closing the run.
+
+HTML pages add what their markup says (`mark`, see `blocks.marks`): where the
+page marks its article element, only prose inside it makes a run; where its
+JSON-LD gives the article text, the lines of that text weigh more and are
+content wherever they sit. Text pages have no marks and lose nothing.
 
 The cross-page stages decide the signals (`foreign`, `elsewhere`, `label`,
 `weight`); this module is the pure per-page core and knows nothing of shards
@@ -59,10 +67,10 @@ MAX_HEAD_WORDS = 30  # a longer block is not a headline
 STANDFIRST_MIN_WORDS = 12  # a non-prose head this long may be a standfirst with the headline above it
 HEADLINE_MIN_WORDS = 4  # ... when the line above is at least this long (shorter: an image caption)
 PROSE_MIN_WORDS_LD = 5  # a line of the JSON-LD articleBody this long makes a run even when not prose by shape
-LD_WEIGHT = 4.0
+LD_WEIGHT = 4.0  # a prose block in the page's JSON-LD articleBody counts this much more in its run
 BRIDGE_GAP = 8  # a body goes on across this many short blocks (an embed, a box) ...
 BRIDGE_SHARE = 0.2  # ... to a run that weighs at least this share of the body's main run
-BRIDGE_MIN_BLOCKS = 3  # ... and has this many paragraphs (a teaser has one or two)  # a prose block that is part of the page's JSON-LD articleBody counts this much more in its run
+BRIDGE_MIN_BLOCKS = 3  # ... and has this many paragraphs (a teaser has one or two)
 
 
 @dataclass(slots=True)
