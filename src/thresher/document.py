@@ -20,7 +20,7 @@ class Page:
     site: str
     source: str
     record: int
-    marks: bytes | None = None  # HTML pages: one byte of `blocks.marks` flags per line of `text`
+    marks: bytes | None = None  # HTML pages: `blocks.marks` of each line of `text`
 
 
 @dataclass(slots=True, frozen=True)

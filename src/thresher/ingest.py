@@ -28,7 +28,7 @@ PAGE_SCHEMA = pa.schema([
     ("record", pa.int64()),
     ("text_hash", pa.int64()),  # xxh3 of the raw text: byte-identical pages share it
     ("text", pa.string()),
-    ("marks", pa.binary()),  # HTML pages: one flag byte per line of text (blocks.marks); null for text pages
+    ("marks", pa.binary()),  # HTML pages: blocks.marks of each line of text; null for text pages
 ])
 
 

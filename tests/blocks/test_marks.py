@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from thresher.blocks import block_table
-from thresher.blocks.marks import H1, MAIN
+from thresher.blocks.marks import H1, MAIN, pack
 
 
 def _table(texts: list[str], marks: list[bytes | None]) -> pa.Table:
@@ -14,10 +14,12 @@ def _table(texts: list[str], marks: list[bytes | None]) -> pa.Table:
 
 
 def test_marks_follow_non_empty_lines() -> None:
-    t = block_table(_table(["Title\n\n  \nBody text here.\nend", "plain\ntext"], [bytes([H1, 0, 0, MAIN, 0]), None]))
+    marks = pack([H1, 0, 0, MAIN, 0], [0, 0, 0, 7, 0])
+    t = block_table(_table(["Title\n\n  \nBody text here.\nend", "plain\ntext"], [marks, None]))
     assert t.column("mark").to_pylist() == [H1, MAIN, 0, 0, 0]
+    assert t.column("box").to_pylist() == [0, 7, 0, 0, 0]
 
 
 def test_marks_of_the_wrong_length_are_ignored() -> None:
-    t = block_table(_table(["a\nb"], [bytes([H1])]))
+    t = block_table(_table(["a\nb"], [pack([H1], [0])]))
     assert t.column("mark").to_pylist() == [0, 0]

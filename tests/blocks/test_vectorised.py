@@ -27,7 +27,7 @@ def test_table_matches_scalar_definitions(pages: list[str]) -> None:
             expected.append({
                 "page": pid, "pos": pos, "hash": fingerprint(b), "nwords": len(words), "nchars": len(b),
                 "prose": is_prose(b, words), "fragment": is_fragment(b, words),
-                "bullet": BULLET.match(b) is not None, "mark": 0, "text": b,
+                "bullet": BULLET.match(b) is not None, "mark": 0, "box": 0, "text": b,
                 "rest_hash": fingerprint(m.group(2)) if m and len(m.group(1).split()) <= 3 else 0,
             })
     assert rows == expected

@@ -1,8 +1,13 @@
-"""What a page's markup says about each of its lines, as one byte of flags per line.
+"""What a page's markup says about each of its lines: flags, and the box (parent element) of a paragraph.
+
+A page's marks are one little-endian uint32 per line: the low byte holds the
+flags below, the rest the line's *box*, a number for the element that holds
+the paragraph (``<p>``'s parent; 0 = unknown): paragraphs of one article body
+share a box, comments and teasers sit each in their own.
 
 Text pages have no marks (all zero). The HTML reader sets them from the tags
 around each line and from the page's JSON-LD ``articleBody``; the blocks stage
-carries them as the ``mark`` column, and the selector reads them beside the
+carries them as the ``mark`` and ``box`` columns, and the selector reads them beside the
 shape and spread signals.
 """
 
@@ -19,17 +24,27 @@ HAS_MAIN = 16  # the page marks an article element (set on every line of such a 
 HAS_LD = 32  # the page gives a JSON-LD articleBody that matches some of its lines (set on every line)
 
 
-def line_marks(pages: pa.Table, line_counts: np.ndarray) -> np.ndarray:
-    """One uint8 per line of every page (in page, line order), from the table's ``marks`` column.
+MAX_BOX = (1 << 24) - 1
 
-    A page without marks, or whose marks do not have one byte per line, gets zeros.
+
+def pack(flags: list[int], boxes: list[int]) -> bytes | None:
+    """A page's marks from per-line flags and boxes; None when all are zero."""
+    if not any(flags) and not any(boxes):
+        return None
+    v = np.asarray(flags, dtype=np.uint32) | (np.minimum(np.asarray(boxes, dtype=np.uint32), MAX_BOX) << 8)
+    return v.astype("<u4").tobytes()
+
+
+def line_marks(pages: pa.Table, line_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(flags uint8, box int32) of every line of every page (page, line order), from the ``marks`` column.
+
+    A page without marks, or whose marks do not have one uint32 per line, gets zeros.
     """
     total = int(line_counts.sum())
-    out = np.zeros(total, dtype=np.uint8)
-    if "marks" not in pages.column_names or total == 0:
-        return out
-    ends = np.cumsum(line_counts)
-    for k, m in enumerate(pages.column("marks").to_pylist()):
-        if m and len(m) == line_counts[k]:
-            out[ends[k] - line_counts[k]:ends[k]] = np.frombuffer(m, dtype=np.uint8)
-    return out
+    out = np.zeros(total, dtype=np.uint32)
+    if "marks" in pages.column_names and total:
+        ends = np.cumsum(line_counts)
+        for k, m in enumerate(pages.column("marks").to_pylist()):
+            if m and len(m) == 4 * line_counts[k]:
+                out[ends[k] - line_counts[k]:ends[k]] = np.frombuffer(m, dtype="<u4")
+    return (out & 0xFF).astype(np.uint8), (out >> 8).astype(np.int32)

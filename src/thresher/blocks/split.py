@@ -65,6 +65,7 @@ BLOCK_SCHEMA = pa.schema([
     ("bullet", pa.bool_()),
     ("fragment", pa.bool_()),
     ("mark", pa.uint8()),
+    ("box", pa.int32()),
     ("text", pa.string()),
 ])
 
@@ -102,10 +103,10 @@ def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
     parent = pc.list_parent_indices(lines).to_numpy()
     flat = pc.utf8_trim_whitespace(pc.list_flatten(lines))
     keep = pc.greater(pc.utf8_length(flat), 0)
-    marks = line_marks(pages, pc.list_value_length(lines).to_numpy(zero_copy_only=False))
+    marks, boxes = line_marks(pages, pc.list_value_length(lines).to_numpy(zero_copy_only=False))
     text = flat.filter(keep)
     kept = keep.to_numpy(zero_copy_only=False)
-    parent, marks = parent[kept], marks[kept]
+    parent, marks, boxes = parent[kept], marks[kept], boxes[kept]
     page_ids = pages.column("page").to_numpy()[parent]
     start = np.r_[0, np.flatnonzero(np.diff(parent)) + 1] if len(parent) else np.zeros(0, dtype=np.int64)
     run_first = np.zeros(len(parent), dtype=np.int64)
@@ -149,5 +150,6 @@ def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
         "bullet": bullet,
         "fragment": fragment,
         "mark": marks,
+        "box": boxes,
         "text": text,
     }, schema=BLOCK_SCHEMA)

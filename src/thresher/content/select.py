@@ -68,6 +68,9 @@ STANDFIRST_MIN_WORDS = 12  # a non-prose head this long may be a standfirst with
 HEADLINE_MIN_WORDS = 4  # ... when the line above is at least this long (shorter: an image caption)
 PROSE_MIN_WORDS_LD = 5  # a line of the JSON-LD articleBody this long makes a run even when not prose by shape
 LD_WEIGHT = 4.0  # a prose block in the page's JSON-LD articleBody counts this much more in its run
+H1_REACH = 12  # the first run at most this many blocks under an <h1> headline ...
+H1_WEIGHT = 3.0  # ... weighs this much more: the page's headline sits above its own article
+BOX_REACH = 40  # paragraphs of one box (HTML parent element) this many blocks apart are one body
 BRIDGE_GAP = 8  # a body goes on across this many short blocks (an embed, a box) ...
 BRIDGE_SHARE = 0.2  # ... to a run that weighs at least this share of the body's main run
 BRIDGE_MIN_BLOCKS = 3  # ... and has this many paragraphs (a teaser has one or two)
@@ -87,6 +90,7 @@ class BlockSignals:
     weight     how much a prose block counts when choosing the body (rarer counts more)
     nwords, nchars
     mark       what the page's markup says of the block (`blocks.marks` flags; 0 for text pages)
+    box        the element holding the paragraph (`blocks.marks`; 0 = unknown, and for text pages)
     """
 
     prose: np.ndarray
@@ -100,6 +104,7 @@ class BlockSignals:
     nwords: np.ndarray
     nchars: np.ndarray
     mark: np.ndarray
+    box: np.ndarray
 
     @classmethod
     def empty(cls) -> BlockSignals:
@@ -122,13 +127,17 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
     """(first, last, score) of every run of usable prose blocks.
 
     A run ends after more than MAX_GAP other blocks (list items and
-    sub-headings do not count), at a block that is another article's
+    sub-headings do not count; nor does anything before the next paragraph
+    of the same box, up to BOX_REACH blocks away: captions and embeds inside
+    one article body), at a block that is another article's
     content, or where a label repeated in the page (the "Read more" closing a
     teaser) is followed by a headline: one item of a list ends there and the
     next begins.
     """
     n = len(s.prose)
     free = s.bullet | _has(s, marks.HEADING)  # list items and sub-headings are not a gap
+    breaks = _breaks(s)
+    nxt = _next_usable(breaks, usable)
     runs: list[tuple[int, int, float]] = []
     first = last = -1
     score = 0.0
@@ -142,7 +151,7 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
         first, gap, score, closed = -1, 0, 0.0, False
 
     for i in range(n):
-        if s.elsewhere[i]:
+        if breaks[i]:
             close()
             continue
         if usable[i]:
@@ -153,12 +162,44 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
             gap, closed = 0, False
         elif first >= 0 and not free[i]:
             gap += 1
-            if gap > MAX_GAP or (closed and _headline_like(s, i)):
+            same_box = s.box[last] != 0 and nxt[i] >= 0 and s.box[nxt[i]] == s.box[last] and nxt[i] - last <= BOX_REACH
+            if not same_box and (gap > MAX_GAP or (closed and _headline_like(s, i))):
                 close()
             elif s.repeated[i]:
                 closed = True
     close()
     return runs
+
+
+def _after_h1(s: BlockSignals, runs: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """The runs, those starting at most H1_REACH blocks under the page's <h1> headline weighing H1_WEIGHT more."""
+    h1 = np.flatnonzero(_has(s, marks.H1) & ~s.foreign & ~s.label & ~s.elsewhere & (s.nwords >= HEADLINE_MIN_WORDS))
+    if not len(h1):
+        return runs
+    return [(a, b, w * H1_WEIGHT if any(0 < a - h <= H1_REACH for h in h1) else w) for a, b, w in runs]
+
+
+def _breaks(s: BlockSignals) -> np.ndarray:
+    """Blocks that end a run at once: another article's content, unless a short line repeated in the page.
+
+    A short line that other articles claim but that this page repeats ("JUST WATCHED" over each video,
+    "Continue reading the main story") is a site's widget label, not a teaser's headline.
+    """
+    return s.elsewhere & (s.prose | ~s.repeated)
+
+
+def _next_usable(breaks: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """For each block, the next usable block after it before a block that breaks runs, or -1."""
+    n = len(usable)
+    out = np.full(n, -1, dtype=np.int64)
+    nxt = -1
+    for i in range(n - 1, -1, -1):
+        out[i] = nxt
+        if breaks[i]:
+            nxt = -1
+        elif usable[i]:
+            nxt = i
+    return out
 
 
 def _usable(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
@@ -193,11 +234,12 @@ def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndar
     best = max(range(len(runs)), key=lambda k: (runs[k][2], -runs[k][0]))
     first, last, score = runs[best]
     free = s.bullet | _has(s, marks.HEADING) | usable
+    breaks = _breaks(s)
 
     def joins(lo: int, hi: int, other: tuple[int, int, float]) -> bool:
         between = slice(lo + 1, hi)
         return (other[2] >= BRIDGE_SHARE * score and int(usable[other[0]:other[1] + 1].sum()) >= BRIDGE_MIN_BLOCKS
-                and not (s.elsewhere[between] | (s.repeated[between] & ~s.foreign[between])).any()
+                and not (breaks[between] | (s.repeated[between] & ~s.foreign[between])).any()
                 and int((~free[between]).sum()) <= BRIDGE_GAP)
 
     k = best - 1
@@ -224,7 +266,7 @@ def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
     if n == 0:
         return role, why
     usable, weight = _usable(s)
-    runs = _runs(s, usable, weight)
+    runs = _after_h1(s, _runs(s, usable, weight))
     if not runs:
         return role, why
     first, last = _bridge(s, runs, usable)

@@ -76,7 +76,7 @@ class SpreadIndex:
     # -- pass 1: pages only -------------------------------------------------
     def export_pass1(self, shard_pages: int) -> None:
         self._export("signals1", f"""
-            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, b.mark, d.df,
+            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, b.mark, b.box, d.df,
                    sp.n AS site_pages, coalesce(rd.df, 0) AS rest_df
             FROM read_parquet('{_glob(self.root / "blocks")}') b JOIN site s USING (page)
                  JOIN df1 d ON d.site = s.site AND d.hash = b.hash
@@ -110,7 +110,7 @@ class SpreadIndex:
               FROM pc p LEFT JOIN claims c USING (site, hash, cluster) GROUP BY ALL;
         """)
         self._export("signals2", f"""
-            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, b.mark,
+            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, b.mark, b.box,
                    a.n_clusters, a.n_claims, cm.cluster IS NOT NULL AS claimed_here,
                    coalesce(uf.n, 0) AS copies_with, coalesce(f.m, 0) AS copies, d.df,
                    coalesce(ra.n_claims, 0) AS rest_claims, rc.cluster IS NOT NULL AS rest_claimed_here
@@ -164,7 +164,7 @@ def _pass1(r: dict[str, np.ndarray]) -> BlockSignals:
     return BlockSignals(prose=prose, bullet=r["bullet"].astype(bool), fragment=r["fragment"].astype(bool),
                         foreign=np.zeros(n, bool),
                         elsewhere=np.zeros(n, bool), label=repeated | template | reference, repeated=repeated,
-                        weight=weight, nwords=r["nwords"], nchars=r["nchars"], mark=r["mark"])
+                        weight=weight, nwords=r["nwords"], nchars=r["nchars"], mark=r["mark"], box=r["box"])
 
 
 def _pass2(r: dict[str, np.ndarray]) -> BlockSignals:
@@ -184,7 +184,7 @@ def _pass2(r: dict[str, np.ndarray]) -> BlockSignals:
                         fragment=r["fragment"].astype(bool),
                         foreign=foreign | related, elsewhere=elsewhere, label=r["in_page"] >= 2,
                         repeated=r["in_page"] >= 2,
-                        weight=np.ones(n), nwords=r["nwords"], nchars=r["nchars"], mark=r["mark"])
+                        weight=np.ones(n), nwords=r["nwords"], nchars=r["nchars"], mark=r["mark"], box=r["box"])
 
 
 def _in_page_counts(page: np.ndarray, hashes: np.ndarray) -> np.ndarray:

@@ -75,7 +75,8 @@ LD_MIN_SHARE = 0.5
 # sentinels put into the tree before text extraction, read back per line (private-use characters)
 _SENTINEL = 0xF0000
 _MAIN_OPEN, _MAIN_CLOSE = chr(_SENTINEL + 0x100), chr(_SENTINEL + 0x101)
-_SENTINELS = re.compile("[\U000F0000-\U000F01FF]")
+_BOX = 0xF1000  # + the paragraph's box number
+_SENTINELS = re.compile("[\U000F0000-\U000FFFFD]")
 _WORD = re.compile(r"\w+")
 # lexbor's tree builder takes time quadratic in nesting depth; a page nested deeper than this (an estimate
 # from its container tags) is hostile or broken, and gets only the text extraction, not the DOM edits above
@@ -90,7 +91,7 @@ class HtmlText:
 
     text: str
     url: str | None
-    marks: bytes | None = None  # one `blocks.marks` flag byte per line of text, or None
+    marks: bytes | None = None  # `blocks.marks` of each line of text, or None
 
 
 def _lib(what: str = "reading HTML"):
@@ -246,15 +247,30 @@ def _words(s: str) -> str:
     return " ".join(_WORD.findall(s.lower()))
 
 
+def _prepend(node, sentinel: str) -> None:
+    first = node.child
+    if first is not None:
+        first.insert_before(sentinel)
+    else:
+        node.insert_child(sentinel)
+
+
 def _mark_tags(body, main) -> None:
-    """Put a sentinel character at the start of each heading, and around the article element."""
+    """Put sentinel characters at the start of each heading and paragraph, and around the article element.
+
+    A paragraph's sentinel names its box: paragraphs with one parent element share one.
+    """
     for node in body.css("h1, h2, h3, h4, h5, h6"):
-        flag = marks.H1 if node.tag == "h1" else marks.HEADING
-        first = node.child
-        if first is not None:
-            first.insert_before(chr(_SENTINEL + flag))
-        else:
-            node.insert_child(chr(_SENTINEL + flag))
+        _prepend(node, chr(_SENTINEL + (marks.H1 if node.tag == "h1" else marks.HEADING)))
+    boxes: dict[int, int] = {}
+    for node in body.css("p"):
+        parent = node.parent
+        if parent is None:
+            continue
+        box = boxes.setdefault(parent.mem_id, len(boxes) + 1)
+        if _BOX + box > 0xFFFFD:
+            break
+        _prepend(node, chr(_BOX + box))
     if main is not None:
         first = main.child
         if first is not None:
@@ -263,9 +279,10 @@ def _mark_tags(body, main) -> None:
 
 
 def _lines_and_marks(text: str, ld: list[str], has_main: bool) -> tuple[str, bytes | None]:
-    """The text without sentinels, one ``\\n`` between lines, and one flag byte per line."""
+    """The text without sentinels, one ``\\n`` between lines, and its marks (`blocks.marks.pack`)."""
     lines = text.splitlines()
     flags = bytearray(len(lines))
+    boxes = [0] * len(lines)
     inside = False
     for k, line in enumerate(lines):
         if _SENTINELS.search(line) is None:
@@ -277,6 +294,8 @@ def _lines_and_marks(text: str, ld: list[str], has_main: bool) -> tuple[str, byt
                 inside = True
             elif c == _MAIN_CLOSE:
                 inside = False
+            elif ord(c) >= _BOX:
+                boxes[k] = boxes[k] or ord(c) - _BOX
             else:
                 f |= ord(c) - _SENTINEL
         flags[k] = f
@@ -296,7 +315,7 @@ def _lines_and_marks(text: str, ld: list[str], has_main: bool) -> tuple[str, byt
     if has_main:
         for k in range(len(flags)):
             flags[k] |= marks.HAS_MAIN
-    return "\n".join(lines), bytes(flags) if any(flags) else None
+    return "\n".join(lines), marks.pack(list(flags), boxes)
 
 
 def html_to_text(html: str, *, boilerplate: bool = True) -> HtmlText:
