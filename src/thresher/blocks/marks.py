@@ -13,8 +13,12 @@ shape and spread signals.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyarrow as pa
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
 
 H1 = 1  # the line is (in) an <h1>: the page's headline
 HEADING = 2  # an <h2>..<h6>: a sub-heading
@@ -22,6 +26,12 @@ MAIN = 4  # inside the one element the page marks as its article (<article>, <ma
 LD_BODY = 8  # the line's text is part of the article text the page gives in JSON-LD (articleBody)
 HAS_MAIN = 16  # the page marks an article element (set on every line of such a page)
 HAS_LD = 32  # the page gives a JSON-LD articleBody that matches some of its lines (set on every line)
+TITLE = 64  # the line repeats the page's title (HTML: its <title>; text: its first line) or a part of it
+
+# a title is often "Headline - Site" or "Site | Section | Headline": its parts split at these separators
+TITLE_SEPARATORS = r" [-–—|:·•»] "
+TITLE_MIN_WORDS, TITLE_MAX_WORDS = 3, 40  # lines this long can repeat the title
+TITLE_MIN_CHARS = 12  # ... and title parts of at least this many letters and digits
 
 
 MAX_BOX = (1 << 24) - 1
@@ -48,3 +58,15 @@ def line_marks(pages: pa.Table, line_counts: np.ndarray) -> tuple[np.ndarray, np
             if m and len(m) == 4 * line_counts[k]:
                 out[ends[k] - line_counts[k]:ends[k]] = np.frombuffer(m, dtype="<u4")
     return (out & 0xFF).astype(np.uint8), (out >> 8).astype(np.int32)
+
+
+def compact(s: str) -> str:
+    """Letters and digits only, lower case: a line and the title it repeats compare equal despite quotes."""
+    return _NOT_ALNUM.sub("", s.lower())
+
+
+def title_parts(title: str) -> set[str]:
+    """The compact forms of a title and of its parts between separators (`TITLE_SEPARATORS`)."""
+    t = " ".join(title.split())
+    parts = {compact(p) for p in [t, *re.split(TITLE_SEPARATORS, t)]}
+    return {p for p in parts if len(p) >= TITLE_MIN_CHARS}

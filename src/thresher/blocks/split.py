@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-from .marks import line_marks
+from .marks import TITLE, TITLE_MAX_WORDS, TITLE_MIN_CHARS, TITLE_MIN_WORDS, line_marks, title_parts
 from .shape import (
     CAPS_SAMPLE,
     FRAGMENT_MIN_WORDS,
@@ -89,6 +89,41 @@ def _fingerprints(keys: pa.Array) -> np.ndarray:
     return np.fromiter((h(k.encode()) - (1 << 63) for k in keys.to_pylist()), dtype=np.int64, count=len(keys))
 
 
+def _repeats_title(text: pa.Array, nwords: np.ndarray, parent: np.ndarray, start: np.ndarray,
+                   text_page: np.ndarray) -> np.ndarray:
+    """Blocks of text pages that repeat their page's first line (a dump's <title>) or a part of it.
+
+    HTML pages get this from the reader, which knows the page's <title>.
+    """
+    n = len(nwords)
+    out = np.zeros(n, dtype=bool)
+    if not n:
+        return out
+    firsts = start[text_page[start] & (nwords[start] >= TITLE_MIN_WORDS)]
+    if not len(firsts):
+        return out
+    h = _h
+    keys = [(int(parent[i]), h(part.encode())) for i, t in zip(firsts.tolist(), text.take(pa.array(firsts)).to_pylist(),
+                                                                strict=True) for part in title_parts(t)]
+    if not keys:
+        return out
+    titled = np.zeros(int(parent.max()) + 1, dtype=bool)
+    titled[[p for p, _ in keys]] = True
+    cand = titled[parent] & text_page & (nwords >= TITLE_MIN_WORDS) & (nwords <= TITLE_MAX_WORDS)
+    cand[start] = False
+    where = np.flatnonzero(cand)
+    if not len(where):
+        return out
+    squeezed = pc.replace_substring_regex(pc.utf8_lower(text.take(pa.array(where))), r"[^\p{L}\p{N}]+", "")
+    mask = (1 << 40) - 1  # page and hash in one int64 key; pages < 2**23 per batch
+    want = np.array(sorted({(p << 40) | (k & mask) for p, k in keys}), dtype=np.int64)
+    got = np.fromiter(((int(p) << 40) | (h(c.encode()) & mask) if len(c) >= TITLE_MIN_CHARS else -1
+                       for p, c in zip(parent[where].tolist(), squeezed.to_pylist(), strict=True)),
+                      dtype=np.int64, count=len(where))
+    out[where] = np.isin(got, want)
+    return out
+
+
 def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
     """All blocks of a shard's pages (a table of `page`, `text` and optional `marks`, or (page, text) pairs).
 
@@ -107,6 +142,8 @@ def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
     text = flat.filter(keep)
     kept = keep.to_numpy(zero_copy_only=False)
     parent, marks, boxes = parent[kept], marks[kept], boxes[kept]
+    marked = (pages.column("marks").is_valid().to_numpy(zero_copy_only=False) if "marks" in pages.column_names
+              else np.zeros(pages.num_rows, dtype=bool))[parent]
     page_ids = pages.column("page").to_numpy()[parent]
     start = np.r_[0, np.flatnonzero(np.diff(parent)) + 1] if len(parent) else np.zeros(0, dtype=np.int64)
     run_first = np.zeros(len(parent), dtype=np.int64)
@@ -116,6 +153,7 @@ def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
     head = _head(text)
     keys, words = _keys(head)
     nwords = pc.list_value_length(words).to_numpy(zero_copy_only=False).astype(np.int32)
+    marks = marks | np.where(_repeats_title(text, nwords, parent, start, ~marked), TITLE, 0).astype(np.uint8)
     sample = pc.list_slice(pc.utf8_split_whitespace(head, max_splits=CAPS_SAMPLE), 0, CAPS_SAMPLE)
     upper = pc.match_substring_regex(pc.list_flatten(sample), WORD_START_UPPER).to_numpy(zero_copy_only=False)
     caps_n = np.bincount(pc.list_parent_indices(sample).to_numpy(), weights=upper, minlength=len(text))

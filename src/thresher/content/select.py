@@ -173,7 +173,8 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
 
 def _after_h1(s: BlockSignals, runs: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
     """The runs, those starting at most H1_REACH blocks under the page's <h1> headline weighing H1_WEIGHT more."""
-    h1 = np.flatnonzero(_has(s, marks.H1) & ~s.foreign & ~s.label & ~s.elsewhere & (s.nwords >= HEADLINE_MIN_WORDS))
+    h1 = np.flatnonzero(_has(s, marks.H1 | marks.TITLE) & ~s.foreign & ~s.elsewhere
+                        & (s.nwords >= HEADLINE_MIN_WORDS))
     if not len(h1):
         return runs
     return [(a, b, w * H1_WEIGHT if any(0 < a - h <= H1_REACH for h in h1) else w) for a, b, w in runs]

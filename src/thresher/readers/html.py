@@ -278,7 +278,7 @@ def _mark_tags(body, main) -> None:
             main.insert_child(_MAIN_CLOSE)
 
 
-def _lines_and_marks(text: str, ld: list[str], has_main: bool) -> tuple[str, bytes | None]:
+def _lines_and_marks(text: str, ld: list[str], has_main: bool, title: str) -> tuple[str, bytes | None]:
     """The text without sentinels, one ``\\n`` between lines, and its marks (`blocks.marks.pack`)."""
     lines = text.splitlines()
     flags = bytearray(len(lines))
@@ -300,6 +300,11 @@ def _lines_and_marks(text: str, ld: list[str], has_main: bool) -> tuple[str, byt
                 f |= ord(c) - _SENTINEL
         flags[k] = f
         lines[k] = _SENTINELS.sub("", line)
+    parts = marks.title_parts(title)
+    for k, line in enumerate(lines):
+        if (parts and marks.TITLE_MIN_WORDS <= len(line.split()) <= marks.TITLE_MAX_WORDS
+                and marks.compact(line) in parts):
+            flags[k] |= marks.TITLE
     bodies = [_words(b) for b in ld]
     bodies = [b for b in bodies if len(b) >= LD_MIN_CHARS]
     if bodies:
@@ -348,7 +353,8 @@ def html_to_text(html: str, *, boilerplate: bool = True) -> HtmlText:
                                       skip_elements=list(skip))
     if not boilerplate:
         return HtmlText(text=text, url=url)
-    text, flags = _lines_and_marks(text, ld, main is not None)
+    title = tree.css_first("title")
+    text, flags = _lines_and_marks(text, ld, main is not None, title.text(deep=True) if title is not None else "")
     return HtmlText(text=text, url=url, marks=flags)
 
 
