@@ -26,6 +26,6 @@ def test_marks_of_the_wrong_length_are_ignored() -> None:
 
 
 def test_a_line_repeating_the_first_line_of_a_text_page_is_marked_title() -> None:
-    page = "Storm hits the coast overnight – Daily News\nHome\nStorm hits the coast overnight.\nThe storm came at night."
+    page = "Storm hits the coast overnight – Daily News\nHome\nStorm hits the coast overnight.\nIt came at night."
     t = block_table([(0, page)])
     assert t.column("mark").to_pylist() == [0, 0, TITLE, 0]
