@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-from .marks import TITLE, TITLE_MAX_WORDS, TITLE_MIN_CHARS, TITLE_MIN_WORDS, line_marks, title_parts
+from .marks import TITLE, TITLE_MAX_WORDS, TITLE_MIN_WORDS, line_marks, title_parts
 from .shape import (
     CAPS_SAMPLE,
     FRAGMENT_MIN_WORDS,
@@ -97,30 +97,23 @@ def _repeats_title(text: pa.Array, nwords: np.ndarray, parent: np.ndarray, start
     """
     n = len(nwords)
     out = np.zeros(n, dtype=bool)
-    if not n:
-        return out
-    firsts = start[text_page[start] & (nwords[start] >= TITLE_MIN_WORDS)]
+    firsts = start[text_page[start] & (nwords[start] >= TITLE_MIN_WORDS)] if n else start
     if not len(firsts):
         return out
-    h = _h
-    keys = [(int(parent[i]), h(part.encode())) for i, t in zip(firsts.tolist(), text.take(pa.array(firsts)).to_pylist(),
-                                                                strict=True) for part in title_parts(t)]
-    if not keys:
+    wanted = [f"{p}\x00{part}" for p, t in zip(parent[firsts].tolist(), text.take(pa.array(firsts)).to_pylist(),
+                                                 strict=True) for part in title_parts(t)]
+    if not wanted:
         return out
     titled = np.zeros(int(parent.max()) + 1, dtype=bool)
-    titled[[p for p, _ in keys]] = True
+    titled[parent[firsts]] = True
     cand = titled[parent] & text_page & (nwords >= TITLE_MIN_WORDS) & (nwords <= TITLE_MAX_WORDS)
     cand[start] = False
     where = np.flatnonzero(cand)
     if not len(where):
         return out
     squeezed = pc.replace_substring_regex(pc.utf8_lower(text.take(pa.array(where))), r"[^\p{L}\p{N}]+", "")
-    mask = (1 << 40) - 1  # page and hash in one int64 key; pages < 2**23 per batch
-    want = np.array(sorted({(p << 40) | (k & mask) for p, k in keys}), dtype=np.int64)
-    got = np.fromiter(((int(p) << 40) | (h(c.encode()) & mask) if len(c) >= TITLE_MIN_CHARS else -1
-                       for p, c in zip(parent[where].tolist(), squeezed.to_pylist(), strict=True)),
-                      dtype=np.int64, count=len(where))
-    out[where] = np.isin(got, want)
+    keyed = pc.binary_join_element_wise(pa.array(parent[where]).cast(pa.string()), squeezed, "\x00")
+    out[where] = pc.is_in(keyed, value_set=pa.array(wanted, pa.string())).to_numpy(zero_copy_only=False)
     return out
 
 
