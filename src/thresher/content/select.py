@@ -71,6 +71,7 @@ LD_WEIGHT = 4.0  # a prose block in the page's JSON-LD articleBody counts this m
 H1_REACH = 12  # the first run at most this many blocks under an <h1> headline ...
 H1_WEIGHT = 3.0  # ... weighs this much more: the page's headline sits above its own article
 BOX_REACH = 40  # paragraphs of one box (HTML parent element) this many blocks apart are one body
+BOX_SHARE = 0.6  # a box with this share of a body's prose is the article: the body ends where its paragraphs do
 BRIDGE_GAP = 8  # a body goes on across this many short blocks (an embed, a box) ...
 BRIDGE_SHARE = 0.2  # ... to a run that weighs at least this share of the body's main run
 BRIDGE_MIN_BLOCKS = 3  # ... and has this many paragraphs (a teaser has one or two)
@@ -222,6 +223,23 @@ def _usable(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
     return usable, weight
 
 
+def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> tuple[int, int]:
+    """The body's ends moved in to its box: where one box (HTML parent element) holds most of a body's
+    prose, paragraphs at its edges outside that box are comments or asides, not the article.
+    """
+    own = np.flatnonzero(usable[first:last + 1]) + first
+    boxes = s.box[own]
+    if not len(own) or not boxes.any():
+        return first, last
+    chars = np.bincount(boxes, weights=s.nchars[own].astype(np.float64))
+    chars[0] = 0.0
+    main = int(chars.argmax())
+    if chars[main] < BOX_SHARE * float(s.nchars[own].sum()):
+        return first, last
+    inside = own[boxes == main]
+    return int(inside[0]), int(inside[-1])
+
+
 def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndarray) -> tuple[int, int]:
     """(first, last) of the body: the best run, joined with neighbouring runs across short gaps.
 
@@ -270,7 +288,7 @@ def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
     runs = _after_h1(s, _runs(s, usable, weight))
     if not runs:
         return role, why
-    first, last = _bridge(s, runs, usable)
+    first, last = _trim_to_box(s, usable, *_bridge(s, runs, usable))
     for i in range(first, last + 1):
         own = not s.foreign[i] and not s.label[i] and not s.elsewhere[i]
         # a non-prose block inside the body is content only when it is not a lone label
