@@ -71,7 +71,8 @@ LD_WEIGHT = 4.0  # a prose block in the page's JSON-LD articleBody counts this m
 H1_REACH = 12  # the first run at most this many blocks under an <h1> headline ...
 H1_WEIGHT = 3.0  # ... weighs this much more: the page's headline sits above its own article
 BOX_REACH = 40  # paragraphs of one box (HTML parent element) this many blocks apart are one body
-BOX_SHARE = 0.6  # a box with this share of a body's prose is the article: the body ends where its paragraphs do
+BOX_SHARE = 0.6  # a box with this share of a body's prose is the article's: the body is cut to it
+BOX_MINOR_PARAS = 2  # a box of this many paragraphs at most, at a body's edge, is a comment or an aside
 BRIDGE_GAP = 8  # a body goes on across this many short blocks (an embed, a box) ...
 BRIDGE_SHARE = 0.2  # ... to a run that weighs at least this share of the body's main run
 BRIDGE_MIN_BLOCKS = 3  # ... and has this many paragraphs (a teaser has one or two)
@@ -173,12 +174,13 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
 
 
 def _after_h1(s: BlockSignals, runs: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
-    """The runs, those starting at most H1_REACH blocks under the page's <h1> headline weighing H1_WEIGHT more."""
+    """The runs, those starting at most H1_REACH blocks under the page's <h1> headline (or holding it) weighing
+    H1_WEIGHT more."""
     h1 = np.flatnonzero(_has(s, marks.H1 | marks.TITLE) & ~s.foreign & ~s.elsewhere
                         & (s.nwords >= HEADLINE_MIN_WORDS))
     if not len(h1):
         return runs
-    return [(a, b, w * H1_WEIGHT if any(0 < a - h <= H1_REACH for h in h1) else w) for a, b, w in runs]
+    return [(a, b, w * H1_WEIGHT if any(h < b and a - h <= H1_REACH for h in h1) else w) for a, b, w in runs]
 
 
 def _breaks(s: BlockSignals) -> np.ndarray:
@@ -224,20 +226,38 @@ def _usable(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> tuple[int, int]:
-    """The body's ends moved in to its box: where one box (HTML parent element) holds most of a body's
-    prose, paragraphs at its edges outside that box are comments or asides, not the article.
+    """The body's ends moved in to its box.
+
+    The box (HTML parent element) with the most of the body's prose, in two
+    paragraphs or more, is the article's. When it holds BOX_SHARE of the body,
+    the body is cut to its first and last paragraph; else paragraphs at the body's edges that
+    sit alone in a small box of their own (comments, asides: at most
+    BOX_MINOR_PARAS paragraphs, less than half the article box's text) are cut
+    off, up to the first paragraph of the article box or of no known box.
     """
     own = np.flatnonzero(usable[first:last + 1]) + first
     boxes = s.box[own]
     if not len(own) or not boxes.any():
         return first, last
-    chars = np.bincount(boxes, weights=s.nchars[own].astype(np.float64))
+    weights = s.nchars[own].astype(np.float64)
+    chars = np.bincount(boxes, weights=weights)
+    paras = np.bincount(boxes)
     chars[0] = 0.0
+    chars[paras < 2] = 0.0
     main = int(chars.argmax())
-    if chars[main] < BOX_SHARE * float(s.nchars[own].sum()):
+    if chars[main] == 0.0:
         return first, last
-    inside = own[boxes == main]
-    return int(inside[0]), int(inside[-1])
+    if chars[main] >= BOX_SHARE * float(weights.sum()):  # the article box holds most of the body: cut to it
+        inside = own[boxes == main]
+        return int(inside[0]), int(inside[-1])
+    minor = (boxes != 0) & (boxes != main) & (paras[boxes] <= BOX_MINOR_PARAS) & (chars[boxes] * 2 < chars[main])
+    minor &= np.bincount(boxes, weights=weights)[boxes] * 2 < chars[main]
+    lo, hi = 0, len(own) - 1
+    while lo < hi and minor[lo]:
+        lo += 1
+    while hi > lo and minor[hi]:
+        hi -= 1
+    return int(own[lo]), int(own[hi])
 
 
 def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndarray) -> tuple[int, int]:
