@@ -70,6 +70,7 @@ PROSE_MIN_WORDS_LD = 5  # a line of the JSON-LD articleBody this long makes a ru
 LD_WEIGHT = 4.0  # a prose block in the page's JSON-LD articleBody counts this much more in its run
 H1_REACH = 12  # the first run at most this many blocks under an <h1> headline ...
 H1_WEIGHT = 3.0  # ... weighs this much more: the page's headline sits above its own article
+LATE_DISCOUNT = 1.0  # a run starting at the page's end weighs 1 / (1 + this) (footers, comments, related links)
 BOX_REACH = 40  # paragraphs of one box (HTML parent element) this many blocks apart are one body
 BOX_SHARE = 0.6  # a box with this share of a body's prose is the article's: the body is cut to it
 BOX_MINOR_PARAS = 2  # a box of this many paragraphs at most, at a body's edge, is a comment or an aside
@@ -305,7 +306,7 @@ def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
     if n == 0:
         return role, why
     usable, weight = _usable(s)
-    runs = _after_h1(s, _runs(s, usable, weight))
+    runs = [(a, b, w / (1.0 + LATE_DISCOUNT * a / n)) for a, b, w in _after_h1(s, _runs(s, usable, weight))]
     if not runs:
         return role, why
     first, last = _trim_to_box(s, usable, *_bridge(s, runs, usable))
