@@ -10,7 +10,8 @@ from thresher.blocks.shape import BULLET, is_fragment, is_prose
 from thresher.blocks.split import LABELLED, block_table, fingerprint, split_blocks
 
 WORDS = st.sampled_from(["the", "The", "cat", "Reuters", "sat.", "on", "12", "3.5", "“Quote", "(AP)", "-", "•",
-                         "Photo:", "Related:", "é", "Ünïcode", "said.", "a", "of", "in", "42km", "x\u00a0y"])
+                         "Photo:", "Related:", "é", "Ünïcode", "said.", "a", "of", "in", "42km", "x\u00a0y",
+                         "日本語の文章", "逮捕された。", "「引用」"])
 LINE = st.lists(WORDS, min_size=0, max_size=60).map(" ".join)
 SEP = st.sampled_from(["\n", "\n\n", "\r\n", "  \n\t", "\u2028", "\x0b"])
 PAGE = st.lists(st.tuples(LINE, SEP), max_size=12).map(lambda xs: "".join(a + b for a, b in xs))

@@ -20,6 +20,7 @@ import xxhash
 from .marks import TITLE, TITLE_MAX_WORDS, TITLE_MIN_WORDS, line_marks, title_parts
 from .shape import (
     CAPS_SAMPLE,
+    CJK_CHARS_PER_WORD,
     FRAGMENT_MIN_WORDS,
     PROSE_LONG_WORDS,
     PROSE_MAX_CAPITALISED,
@@ -72,8 +73,9 @@ BLOCK_SCHEMA = pa.schema([
 
 LINE_BREAKS = r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\x{2028}\x{2029}]"  # what str.splitlines splits on
 WORD_START_UPPER = r"^(?:\p{Lu}|[^\p{L}\p{N}]\p{Lu})"  # a word that starts with a capital (after a quote)
-SENTENCE_END_RE = '[.!?…"”’»]$'
-TERMINAL_RE = '[.!?…"”’»)]$'
+SENTENCE_END_RE = '[.!?…"”’»。！？」]$'
+TERMINAL_RE = '[.!?…"”’»)。！？」）]$'
+CJK_RE = r"[\x{3040}-\x{30ff}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}]"  # shape.CJK
 BULLET_RE = r"^(?:[-–—•*·▪●◦]|\d{1,3}[.)])\s+\S"
 LABELLED_RE = r"^(?P<label>[^:\n]{1,30}):\s+(?P<rest>\S.{8,})$"
 
@@ -153,11 +155,13 @@ def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
     caps = caps_n / np.maximum(np.minimum(nwords, CAPS_SAMPLE), 1)
     sentence = pc.match_substring_regex(head, SENTENCE_END_RE).to_numpy(zero_copy_only=False)
     terminal = pc.match_substring_regex(head, TERMINAL_RE).to_numpy(zero_copy_only=False)
-    prose = (nwords >= PROSE_MIN_WORDS) & np.where(
-        nwords >= PROSE_VERY_LONG_WORDS, caps <= 0.8,
+    cjk = pc.count_substring_regex(head, CJK_RE).to_numpy(zero_copy_only=False)
+    nshape = nwords + cjk // CJK_CHARS_PER_WORD  # shape.word_count
+    prose = (nshape >= PROSE_MIN_WORDS) & np.where(
+        nshape >= PROSE_VERY_LONG_WORDS, caps <= 0.8,
         np.where(sentence, caps <= SENTENCE_MAX_CAPITALISED,
-                 (caps <= PROSE_MAX_CAPITALISED) & ((nwords >= PROSE_LONG_WORDS) | terminal)))
-    fragment = (nwords >= FRAGMENT_MIN_WORDS) & (caps <= PROSE_MAX_CAPITALISED)
+                 (caps <= PROSE_MAX_CAPITALISED) & ((nshape >= PROSE_LONG_WORDS) | terminal)))
+    fragment = (nshape >= FRAGMENT_MIN_WORDS) & (caps <= PROSE_MAX_CAPITALISED)
     bullet = pc.match_substring_regex(head, BULLET_RE).to_numpy(zero_copy_only=False)
 
     short = pc.less(pc.utf8_length(head), 400)
