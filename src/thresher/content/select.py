@@ -8,11 +8,14 @@ short lines. So:
 
 1. a *run* is a sequence of usable prose blocks in which consecutive ones are
    separated by at most ``MAX_GAP`` other blocks (list items and sub-headings
-   do not count); a block that is the content of another article breaks the
-   run at once; prose repeated inside the page is a label, not a paragraph;
-2. the run with the most weighted prose characters is the body, joined with a
-   neighbouring run of several paragraphs across a short gap (an embed, a box:
-   ``BRIDGE_*``);
+   do not count, nor does anything before the next paragraph of the same box);
+   a block that is the content of another article breaks the run at once
+   (unless it is a short line the page repeats: a widget label); prose
+   repeated inside the page is a label, not a paragraph;
+2. the run with the most weighted prose characters is the body (runs under
+   the ``<h1>`` or a title repeat weigh more, runs late in the page less),
+   joined with a neighbouring run of several paragraphs across a short gap
+   (an embed, a box: ``BRIDGE_*``), and cut to its box (``_trim_to_box``);
 3. the headline is the page's ``<h1>`` above the body, or else the short block
    just above the run's first block, after skipping at most
    ``MAX_HEAD_SKIP`` chrome labels (when that block is a long line under a
@@ -20,10 +23,12 @@ short lines. So:
 4. blocks inside the run that are not chrome (list items, short paragraphs)
    are content too, and so is a short sentence-like line closing the run.
 
-HTML pages add what their markup says (`mark`, see `blocks.marks`): where the
-page marks its article element, only prose inside it makes a run; where its
-JSON-LD gives the article text, the lines of that text weigh more and are
-content wherever they sit. Text pages have no marks and lose nothing.
+HTML pages add what their markup says (`mark` and `box`, see `blocks.marks`):
+where the page marks its article element, only prose inside it makes a run;
+where its JSON-LD gives the article text, the lines of that text weigh more
+and are content wherever they sit; the box (a paragraph's parent element)
+holds a body together across captions and embeds and cuts comments off its
+edges. Text pages have only the title-repeat mark and no boxes.
 
 The cross-page stages decide the signals (`foreign`, `elsewhere`, `label`,
 `weight`); this module is the pure per-page core and knows nothing of shards
