@@ -201,15 +201,14 @@ def _breaks(s: BlockSignals) -> np.ndarray:
 def _next_usable(breaks: np.ndarray, usable: np.ndarray) -> np.ndarray:
     """For each block, the next usable block after it before a block that breaks runs, or -1."""
     n = len(usable)
-    out = np.full(n, -1, dtype=np.int64)
-    nxt = -1
-    for i in range(n - 1, -1, -1):
-        out[i] = nxt
-        if breaks[i]:
-            nxt = -1
-        elif usable[i]:
-            nxt = i
-    return out
+
+    def next_of(flag: np.ndarray) -> np.ndarray:  # for each i, the first j > i with flag[j], else n
+        at = np.where(flag, np.arange(n), n)
+        nxt = np.minimum.accumulate(at[::-1])[::-1]
+        return np.r_[nxt[1:], n] if n else nxt
+
+    nu, nb = next_of(usable & ~breaks), next_of(breaks)
+    return np.where((nu < n) & (nu < nb), nu, -1)
 
 
 def _usable(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
