@@ -282,9 +282,11 @@ def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndar
 
     def joins(lo: int, hi: int, other: tuple[int, int, float]) -> bool:
         between = slice(lo + 1, hi)
+        # a section of the article: under a sub-heading, inside the element the page marks as its article
+        section = bool(_has(s, marks.HEADING)[between].any() and _has(s, marks.MAIN)[lo:hi + 1].all())
+        labels = (s.repeated[between] & ~s.foreign[between]).any() and not section
         return (other[2] >= BRIDGE_SHARE * score and int(usable[other[0]:other[1] + 1].sum()) >= BRIDGE_MIN_BLOCKS
-                and not (breaks[between] | (s.repeated[between] & ~s.foreign[between])).any()
-                and int((~free[between]).sum()) <= BRIDGE_GAP)
+                and not breaks[between].any() and not labels and int((~free[between]).sum()) <= BRIDGE_GAP)
 
     k = best - 1
     while k >= 0 and joins(runs[k][1], first, runs[k]):
