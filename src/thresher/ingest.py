@@ -28,6 +28,7 @@ PAGE_SCHEMA = pa.schema([
     ("record", pa.int64()),
     ("text_hash", pa.int64()),  # xxh3 of the raw text: byte-identical pages share it
     ("text", pa.string()),
+    ("marks", pa.binary()),  # HTML pages: blocks.marks of each line of text; null for text pages
 ])
 
 
@@ -69,7 +70,8 @@ def ingest_shards(inputs: Iterable[Path], options: ReadOptions, work: WorkDir, s
     h = xxhash.xxh3_64_intdigest
 
     def flush() -> int:
-        cols = {name: [getattr(p, name) for p in buf] for name in ("id", "url", "site", "source", "record", "text")}
+        cols = {name: [getattr(p, name) for p in buf]
+                for name in ("id", "url", "site", "source", "record", "text", "marks")}
         cols["page"] = list(range(res.pages - len(buf), res.pages))
         cols["text_hash"] = hashes
         write_parquet(work.shard("pages", res.shards), pa.table(cols, schema=PAGE_SCHEMA))

@@ -105,7 +105,7 @@ class SpreadIndex:
     # -- pass 1: pages only -------------------------------------------------
     def export_pass1(self, shard_pages: int) -> None:
         self._export("signals1", f"""
-            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, d.df,
+            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, b.mark, b.box, d.df,
                    s.site_pages, coalesce(rd.df, 0) AS rest_df
             FROM read_parquet('{_glob(self.root / "blocks")}') b JOIN site s USING (page)
                  JOIN df1 d ON d.sid = s.sid AND d.hash = b.hash
@@ -148,7 +148,7 @@ class SpreadIndex:
                    LEFT JOIN claims rc ON rc.sid = s.sid AND rc.hash = b.rest_hash AND rc.cluster = cl.cluster;
         """)
         self._export("signals2", f"""
-            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars,
+            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, b.mark, b.box,
                    a.n_clusters, a.n_claims, cm.cluster IS NOT NULL AS claimed_here,
                    coalesce(uf.n, 0) AS copies_with, s.copies, a.df,
                    coalesce(r.rest_claims, 0) AS rest_claims, coalesce(r.rest_claimed_here, false) AS rest_claimed_here
@@ -198,7 +198,7 @@ def _pass1(r: dict[str, np.ndarray]) -> BlockSignals:
     return BlockSignals(prose=prose, bullet=r["bullet"].astype(bool), fragment=r["fragment"].astype(bool),
                         foreign=np.zeros(n, bool),
                         elsewhere=np.zeros(n, bool), label=repeated | template | reference, repeated=repeated,
-                        weight=weight, nwords=r["nwords"], nchars=r["nchars"])
+                        weight=weight, nwords=r["nwords"], nchars=r["nchars"], mark=r["mark"], box=r["box"])
 
 
 def _pass2(r: dict[str, np.ndarray]) -> BlockSignals:
@@ -218,7 +218,7 @@ def _pass2(r: dict[str, np.ndarray]) -> BlockSignals:
                         fragment=r["fragment"].astype(bool),
                         foreign=foreign | related, elsewhere=elsewhere, label=r["in_page"] >= 2,
                         repeated=r["in_page"] >= 2,
-                        weight=np.ones(n), nwords=r["nwords"], nchars=r["nchars"])
+                        weight=np.ones(n), nwords=r["nwords"], nchars=r["nchars"], mark=r["mark"], box=r["box"])
 
 
 def _in_page_counts(page: np.ndarray, hashes: np.ndarray) -> np.ndarray:
