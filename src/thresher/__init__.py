@@ -8,7 +8,7 @@ the same article and keeps one of each.
     summary = thresher.run(["pages/"], "out/")
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .config import DedupOptions, ReadOptions, RunConfig
 from .document import Page, Skip

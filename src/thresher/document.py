@@ -10,7 +10,8 @@ class Page:
     """One input record: an id, its text, an optional url, and the site it belongs to.
 
     `source` and `record` say where it came from (file, 1-based line or row) so
-    that every later message can point back at the input.
+    that every later message can point back at the input. `marks` carries what
+    the markup said about each line (heading, inside the article, ...).
     """
 
     id: str
@@ -19,6 +20,7 @@ class Page:
     site: str
     source: str
     record: int
+    marks: bytes | None = None  # HTML pages: `blocks.marks` of each line of `text`
 
 
 @dataclass(slots=True, frozen=True)

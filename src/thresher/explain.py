@@ -9,6 +9,7 @@ duplicate pairs. Similarities are recomputed exactly here (not estimated), on
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -70,19 +71,35 @@ class Run:
             raise ExplainError(f"{self.out}: no pages.parquet; is this the -o folder of a finished run?")
         if not (self.work / "roles2").exists():
             raise ExplainError(f"{self.work}: the run's work directory is missing; explain needs it")
-        self.pages = ds.dataset(self.out / "pages.parquet")
+        self.pages_file = self.out / "pages.parquet"
+
+    def _shard_pages(self) -> int:
+        manifest = json.loads((self.work / "manifest.json").read_text())
+        return int(manifest["shard_pages"])
+
+    def _row(self, index: int) -> dict:
+        """Row `index` of pages.parquet (rows are in page order), reading only its row group."""
+        f = pq.ParquetFile(self.pages_file)
+        start = 0
+        for g in range(f.metadata.num_row_groups):
+            n = f.metadata.row_group(g).num_rows
+            if index < start + n:
+                return f.read_row_group(g).slice(index - start, 1).to_pylist()[0]
+            start += n
+        raise ExplainError(f"{self.out}: pages.parquet has no row {index}")
 
     def page(self, pid: str) -> PageView:
-        row = self.pages.to_table(filter=pc.field("id") == pid).to_pylist()
-        if not row:
+        # the page's number from the id column alone, then only its shard's files and its row group
+        ids = ds.dataset(self.work / "pages").to_table(columns=["page"], filter=pc.field("id") == pid)
+        if not ids.num_rows:
             raise ExplainError(f"{self.out}: no page with id {pid!r}")
-        r = row[0]
-        ids = ds.dataset(self.work / "pages").to_table(columns=["page", "id"], filter=pc.field("id") == pid)
         index = ids.column("page")[0].as_py()
-        blocks = ds.dataset(self.work / "blocks").to_table(columns=["pos", "text"],
-                                                            filter=pc.field("page") == index)
-        roles = ds.dataset(self.work / "roles2").to_table(columns=["pos", "role", "why"],
-                                                           filter=pc.field("page") == index)
+        r = self._row(index)
+        shard = index // self._shard_pages()
+        blocks = pq.read_table(self.work / "blocks" / f"shard-{shard:05d}.parquet", columns=["pos", "text"],
+                               filters=[("page", "=", index)])
+        roles = pq.read_table(self.work / "roles2" / f"shard-{shard:05d}.parquet", columns=["pos", "role", "why"],
+                              filters=[("page", "=", index)])
         spread = self._spread(index)
         order = np.argsort(blocks.column("pos").to_numpy())
         rorder = np.argsort(roles.column("pos").to_numpy())
@@ -99,7 +116,9 @@ class Run:
         part = self.work / "signals2"
         if not part.exists():
             return {}
-        t = ds.dataset(part, partitioning="hive").to_table(filter=pc.field("page") == index)
+        shard = index // self._shard_pages()  # the partition holding the page: the others are not read
+        t = ds.dataset(part, partitioning="hive").to_table(
+            filter=(pc.field("shard") == shard) & (pc.field("page") == index))
         cols = [c for c in DETAIL_COLUMNS if c in t.column_names]
         return {r["pos"]: {c: r[c] for c in cols} for r in t.select(["pos", *cols]).to_pylist()}
 

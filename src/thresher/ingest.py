@@ -7,7 +7,7 @@ input stops the run (or is counted as skipped) before anything is published.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,7 @@ PAGE_SCHEMA = pa.schema([
     ("record", pa.int64()),
     ("text_hash", pa.int64()),  # xxh3 of the raw text: byte-identical pages share it
     ("text", pa.string()),
+    ("marks", pa.binary()),  # HTML pages: blocks.marks of each line of text; null for text pages
 ])
 
 
@@ -42,33 +43,57 @@ class IngestResult:
 def ingest(inputs: Iterable[Path], options: ReadOptions, work: WorkDir, shard_pages: int,
            tick: Callable[[int], None] = lambda n: None) -> IngestResult:
     """Write work/pages/shard-*.parquet; return counts and the skipped records."""
+    gen = ingest_shards(inputs, options, work, shard_pages, tick)
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            return stop.value
+
+
+def ingest_shards(inputs: Iterable[Path], options: ReadOptions, work: WorkDir, shard_pages: int,
+                  tick: Callable[[int], None] = lambda n: None) -> Generator[int, None, IngestResult]:
+    """`ingest` as a generator: yields each shard number once its file is written, returns the result.
+
+    The driver hands each shard to the blocks stage as soon as it exists, so
+    the workers split blocks while the driver is still reading. A resumed run
+    whose reading had finished yields every shard at once.
+    """
     meta = work.file("ingest.json")
     if work.done("ingest"):
-        return IngestResult(**json.loads(meta.read_text()))
+        done = IngestResult(**json.loads(meta.read_text()))
+        yield from range(done.shards)
+        return done
     res = IngestResult()
     buf: list[Page] = []
+    hashes: list[int] = []
+    h = xxhash.xxh3_64_intdigest
 
-    def flush() -> None:
-        cols = {name: [getattr(p, name) for p in buf] for name in ("id", "url", "site", "source", "record", "text")}
+    def flush() -> int:
+        cols = {name: [getattr(p, name) for p in buf]
+                for name in ("id", "url", "site", "source", "record", "text", "marks")}
         cols["page"] = list(range(res.pages - len(buf), res.pages))
-        cols["text_hash"] = [xxhash.xxh3_64_intdigest(p.text.encode("utf-8", "surrogatepass")) - (1 << 63)
-                             for p in buf]
+        cols["text_hash"] = hashes
         write_parquet(work.shard("pages", res.shards), pa.table(cols, schema=PAGE_SCHEMA))
         res.shards += 1
         tick(len(buf))
         buf.clear()
+        hashes.clear()
+        return res.shards - 1
 
     for item in iter_pages(inputs, options):
         if isinstance(item, Skip):
             res.skipped.append({"source": item.source, "record": item.record, "reason": item.reason})
             continue
         buf.append(item)
+        data = item.text.encode("utf-8", "surrogatepass")
+        hashes.append(h(data) - (1 << 63))
         res.pages += 1
-        res.bytes += len(item.text.encode("utf-8", "surrogatepass"))
+        res.bytes += len(data)
         if len(buf) >= shard_pages:
-            flush()
+            yield flush()
     if buf or res.shards == 0:
-        flush()
+        yield flush()
     atomic_write(meta, lambda p: p.write_text(json.dumps(
         {"pages": res.pages, "shards": res.shards, "bytes": res.bytes, "skipped": res.skipped})))
     work.mark("ingest")

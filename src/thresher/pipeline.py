@@ -30,12 +30,13 @@ from .content.spread import SpreadIndex
 from .dedup.global_ import dedup, same_key_pairs, write_clusters, write_edges
 from .errors import InputError
 from .executors import Executor, make_executor
-from .ingest import ingest
+from .executors.memory import release_memory
+from .ingest import IngestResult, ingest_shards
 from .plan import check, make_plan
 from .progress import Progress
-from .stages import blocks_shard, select_shard_stage, signatures_shard
+from .stages import blocks_shard, content_shard
 from .work import WorkDir, atomic_write
-from .writers.output import Totals, publish, write_outputs
+from .writers.output import Totals, decide, publish, rows_shard, write_decisions, write_outputs
 
 URL_UNION = True  # one url fetched twice is one article in pass 1 (see _forced_pairs)
 OUTPUTS = ["pages.parquet", "clusters.parquet", "summary.json"]
@@ -128,6 +129,70 @@ def _forced_pairs(work: WorkDir, shards: int, pass_no: int) -> np.ndarray:
     return np.concatenate(pairs)
 
 
+def _read_and_split(executor: Executor, paths: Sequence[Path], config: RunConfig, work: WorkDir, *,
+                    shard_pages: int, progress: Progress, timed: Callable[[str, float], None]) -> IngestResult:
+    """Read the inputs into page shards, handing each shard to the blocks stage as soon as it is written.
+
+    The workers split blocks while the driver reads ("blocks" times only the
+    wait after reading). An input error stops the reading and cancels the
+    blocks not yet started.
+    """
+    ing: list[IngestResult] = []
+    read_end: list[float] = []
+    t = time.perf_counter()
+    with progress.stage("reading", None) as tick, progress.stage("blocks", None) as block_tick:
+        gen = ingest_shards(paths, config.read, work, shard_pages, tick)
+
+        def shards() -> Iterator[int]:
+            ing.append((yield from gen))
+            timed("read", t)
+            read_end.append(time.perf_counter())
+
+        def finished(i: int) -> None:
+            work.mark("blocks", i)
+            block_tick(1)
+
+        executor.map(blocks_shard, (work.root, config.dedup),
+                     (i for i in shards() if not work.done("blocks", i)), finished)
+    timed("blocks", read_end[0])
+    return ing[0]
+
+
+def _passes(executor: Executor, work: WorkDir, config: RunConfig, *, shards: int, shard_pages: int,
+            progress: Progress, timed: Callable[[str, float], None]) -> dict[int, dict]:
+    """Pass 1 then pass 2: spread signals, own content and signatures per shard, then clusters; dedup stats."""
+    root, workers = work.root, config.n_workers
+    results = {}
+    for pass_no in (1, 2):
+        t = time.perf_counter()
+        if not work.done(f"clusters{pass_no}"):
+            if not work.done(f"signals{pass_no}"):
+                # opened per pass and closed before the workers start, so DuckDB's memory goes back
+                with SpreadIndex(root, threads=workers) as index:
+                    if pass_no == 1:
+                        index.export_pass1(shard_pages)
+                    else:
+                        index.prepare_pass2(work.file("clusters1.parquet"), root / "roles1", shard_pages)
+                release_memory()
+                work.mark(f"signals{pass_no}")
+            # each shard's own content, then at once its signatures (one task: no barrier between them)
+            with progress.stage(f"content, pass {pass_no}", shards) as tick:
+                _each_shard(executor, content_shard, (root, pass_no, config.dedup), stage=f"sig{pass_no}",
+                            work=work, shards=shards, tick=tick)
+            timed(f"content{pass_no}", t)
+            t = time.perf_counter()
+            res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no),
+                        site=_site_codes(work, shards))
+            write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
+            write_edges(work.file(f"edges{pass_no}.parquet"), res)
+            atomic_write(work.file(f"dedup{pass_no}.json"), lambda p, r=res: p.write_text(json.dumps(
+                {"candidates": r.candidates, "verified": len(r.pairs)})))
+            work.mark(f"clusters{pass_no}")
+            timed(f"dedup{pass_no}", t)
+        results[pass_no] = json.loads(work.file(f"dedup{pass_no}.json").read_text())
+    return results
+
+
 def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None = None) -> Summary:
     """Read `inputs`, write own content, clusters and a summary to `out`; return the summary."""
     config = config or RunConfig()
@@ -150,7 +215,6 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
     work = WorkDir(out / ".thresher-work")
     work.check_manifest(_manifest(paths, config, shard_pages), fresh=config.fresh)
     times: dict[str, float] = {}
-    workers = config.n_workers
     root = work.root
 
     def timed(name: str, t: float) -> None:
@@ -158,51 +222,21 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
 
     executor = make_executor(config)
     with Progress(config.progress) as progress, _closing(executor):
-        t = time.perf_counter()
-        with progress.stage("reading", None) as tick:
-            ing = ingest(paths, config.read, work, shard_pages, tick)
-        timed("read", t)
+        ing = _read_and_split(executor, paths, config, work, shard_pages=shard_pages, progress=progress,
+                              timed=timed)
         shards = ing.shards
 
-        t = time.perf_counter()
-        with progress.stage("blocks", shards) as tick:
-            _each_shard(executor, blocks_shard, (root,), stage="blocks", work=work, shards=shards, tick=tick)
-        timed("blocks", t)
-
-        results = {}
-        for pass_no in (1, 2):
-            t = time.perf_counter()
-            if not work.done(f"clusters{pass_no}"):
-                if not work.done(f"signals{pass_no}"):
-                    with SpreadIndex(root, threads=workers) as index:
-                        if pass_no == 1:
-                            index.export_pass1(shard_pages)
-                        else:
-                            index.prepare_pass2(work.file("clusters1.parquet"), root / "roles1", shard_pages)
-                    work.mark(f"signals{pass_no}")
-                with progress.stage(f"content, pass {pass_no}", shards) as tick:
-                    _each_shard(executor, select_shard_stage, (root, pass_no), stage=f"roles{pass_no}", work=work,
-                                shards=shards, tick=tick)
-                timed(f"content{pass_no}", t)
-                t = time.perf_counter()
-                with progress.stage(f"minhash, pass {pass_no}", shards) as tick:
-                    _each_shard(executor, signatures_shard, (root, f"roles{pass_no}", config.dedup, pass_no == 2),
-                                stage=f"sig{pass_no}", work=work, shards=shards, tick=tick)
-                res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no),
-                            site=_site_codes(work, shards))
-                write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
-                write_edges(work.file(f"edges{pass_no}.parquet"), res)
-                atomic_write(work.file(f"dedup{pass_no}.json"), lambda p, r=res: p.write_text(json.dumps(
-                    {"candidates": r.candidates, "verified": len(r.pairs)})))
-                work.mark(f"clusters{pass_no}")
-                timed(f"dedup{pass_no}", t)
-            results[pass_no] = json.loads(work.file(f"dedup{pass_no}.json").read_text())
-
+        results = _passes(executor, work, config, shards=shards, shard_pages=shard_pages, progress=progress,
+                          timed=timed)
         t = time.perf_counter()
         cluster = pq.read_table(work.file("clusters2.parquet")).column("cluster").to_numpy()
-        with progress.stage("writing", None):
-            totals = write_outputs(work, out, shards, cluster, jaccard_floor=config.dedup.jaccard,
-                                   containment_floor=config.dedup.containment, jsonl=config.jsonl)
+        decisions = decide(work, shards, cluster, jaccard_floor=config.dedup.jaccard,
+                           containment_floor=config.dedup.containment)
+        write_decisions(work, shards, decisions)
+        with progress.stage("writing", shards) as tick:
+            _each_shard(executor, rows_shard, (root, config.jsonl), stage="rows", work=work, shards=shards,
+                        tick=tick)
+            totals = write_outputs(work, out, shards, decisions, jsonl=config.jsonl)
         timed("write", t)
 
     seconds = time.perf_counter() - t0

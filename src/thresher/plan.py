@@ -24,7 +24,7 @@ WORKER_BYTES_PER_INPUT_BYTE = 6.0  # a worker's Python objects for one shard (te
 DRIVER_BASE = 350 * 2**20  # interpreter, numpy, pyarrow, duckdb
 DUCKDB_LIMIT = 2**30  # SpreadIndex memory_limit
 DRIVER_BYTES_PER_PAGE = 600  # signatures (2 × 256 B, memory-mapped), counts, cluster arrays
-DISK_BYTES_PER_INPUT_BYTE = 1.3  # page, block and role shards (zstd) + DuckDB spill
+DISK_BYTES_PER_INPUT_BYTE = 3.5  # uncompressed page, block, role and row shards + spread index (3.3 at 100k)
 DISK_BYTES_PER_PAGE = 1_200  # signatures and the other per-page arrays
 
 

@@ -17,13 +17,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
-from .blocks import block_table
+from .blocks.split import block_table_and_words
 from .config import DedupOptions
 from .content import CONTENT
 from .content.select import select_shard
 from .content.spread import load_signals, page_starts
 from .dedup import MinHasher
-from .dedup.minhash import tokenize
+from .dedup.minhash import hash_token_lists, tokenize
 from .work import WorkDir, write_npy, write_parquet
 
 MIN_CANDIDATE_WORDS = 8  # own-content blocks this long are exact-match candidate keys
@@ -35,15 +35,35 @@ ROLE_SCHEMA = pa.schema([("page", pa.int64()), ("pos", pa.int32()), ("hash", pa.
 BATCH_PAGES = 2_000  # pages processed at once inside a shard: bounds a worker's memory
 
 
-def blocks_shard(root: Path, i: int) -> None:
-    """pages/shard-i → blocks/shard-i: one row per block, with fingerprints and shape."""
+def blocks_shard(root: Path, i: int, opts: DedupOptions) -> None:
+    """pages/shard-i → blocks/shard-i (one row per block, with fingerprints and shape) and rawsig/rawcount.
+
+    The raw-page MinHash (for `page_similarity`, how alike two pages were before
+    chrome and teasers left) hashes the words the block split already made, so
+    no later stage tokenises whole pages again.
+    """
     work = WorkDir(root)
-    pages = pq.read_table(work.shard("pages", i), columns=["page", "text"])
-    parts = [block_table(pages.slice(lo, BATCH_PAGES)) for lo in range(0, max(pages.num_rows, 1), BATCH_PAGES)]
+    pages = pq.read_table(work.shard("pages", i), columns=["page", "text", "marks"])
+    n = pages.num_rows
+    base = int(pages.column("page")[0].as_py()) if n else 0
+    hasher = MinHasher(opts.num_perm, opts.shingle, opts.seed)
+    rsig = np.zeros((n, hasher.num_perm), dtype=np.uint16)
+    rcounts = np.zeros(n, dtype=np.int32)
+    parts = []
+    for lo in range(0, max(n, 1), BATCH_PAGES):
+        table, words = block_table_and_words(pages.slice(lo, BATCH_PAGES))
+        parts.append(table)
+        m = min(BATCH_PAGES, n - lo)
+        if m > 0:
+            owner, hashes = hash_token_lists(words)
+            word_page = table.column("page").to_numpy()[owner] - base - lo
+            rsig[lo:lo + m], rcounts[lo:lo + m] = hasher.signatures_of_words(word_page, hashes, m)
     write_parquet(work.shard("blocks", i), pa.concat_tables(parts))
+    write_npy(work.shard("rawsig", i, "npy"), rsig)
+    write_npy(work.shard("rawcount", i, "npy"), rcounts)
 
 
-def content_texts(root: Path, i: int, roles_stage: str) -> tuple[np.ndarray, list[str], pa.Table]:
+def content_texts(root: Path, i: int, roles_stage: str) -> tuple[np.ndarray, pa.Array, pa.Table]:
     """(page ids, own-content text per page, own-content blocks) of one shard."""
     work = WorkDir(root)
     pages = pq.read_table(work.shard("pages", i), columns=["page"]).column("page").to_numpy()
@@ -51,16 +71,15 @@ def content_texts(root: Path, i: int, roles_stage: str) -> tuple[np.ndarray, lis
     roles = pq.read_table(work.shard(roles_stage, i))
     # roles come in (page, pos) order, as do blocks: align by position after checking
     own = blocks.filter(pc.equal(roles.column("role"), CONTENT))
-    texts = _join_by_page(pages, own.column("page").to_numpy(), own.column("text").to_pylist())
-    return pages, texts, own
-
-
-def _join_by_page(pages: np.ndarray, block_page: np.ndarray, block_text: list[str]) -> list[str]:
-    out: list[list[str]] = [[] for _ in range(len(pages))]
     base = int(pages[0]) if len(pages) else 0
-    for p, s in zip(block_page.tolist(), block_text, strict=True):
-        out[p - base].append(s)
-    return ["\n".join(x) for x in out]
+    return pages, join_by_page(own.column("page").to_numpy() - base, own.column("text"), len(pages)), own
+
+
+def join_by_page(block_page: np.ndarray, text: pa.ChunkedArray | pa.Array, n: int, sep: str = "\n") -> pa.Array:
+    """Per page 0..n-1, its blocks' texts joined by `sep` ("" for a page without blocks); blocks in page order."""
+    offsets = np.searchsorted(block_page, np.arange(n + 1)).astype(np.int32)
+    values = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), values.cast(pa.string())), sep)
 
 
 def select_shard_stage(root: Path, i: int, pass_no: int) -> None:
@@ -73,7 +92,7 @@ def select_shard_stage(root: Path, i: int, pass_no: int) -> None:
         schema=ROLE_SCHEMA))
 
 
-def content_hashes(page: np.ndarray, texts: list[str], n: int) -> np.ndarray:
+def content_hashes(page: np.ndarray, texts: pa.ChunkedArray | pa.Array, n: int) -> np.ndarray:
     """Per page, a 64-bit hash of its own-content blocks in order (whitespace collapsed); 0 for none.
 
     Equal hashes are exact duplicates. `page` gives each block's page (0..n-1, ascending).
@@ -81,51 +100,36 @@ def content_hashes(page: np.ndarray, texts: list[str], n: int) -> np.ndarray:
     out = np.zeros(n, dtype=np.uint64)
     if not len(page):
         return out
+    norm = pc.binary_join(pc.utf8_split_whitespace(texts), " ")
+    joined = join_by_page(page, norm, n).to_pylist()
+    has = np.zeros(n, dtype=bool)
+    has[page] = True
     h = xxhash.xxh3_64_intdigest
-    v = np.fromiter((h(" ".join(t.split()).encode()) for t in texts), dtype=np.uint64, count=len(texts))
-    first = np.r_[0, np.flatnonzero(np.diff(page)) + 1]
-    start = np.zeros(len(page), dtype=np.int64)
-    start[first] = first
-    rank = (np.arange(len(page)) - np.maximum.accumulate(start)).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        v = (v ^ rank) * np.uint64(0x9E3779B97F4A7C15)
-        v ^= v >> np.uint64(29)
-    out[page[first]] = np.bitwise_xor.reduceat(v, first)
+    for p in np.flatnonzero(has).tolist():
+        out[p] = h(joined[p].encode())
     return out
 
 
 def _signatures_in_batches(hasher: MinHasher, text: pa.ChunkedArray, block_page: np.ndarray, own: np.ndarray,
-                           *, n: int, raw: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Content (and raw-page) signatures of a shard's pages, BATCH_PAGES pages at a time."""
+                           *, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Own-content signatures of a shard's pages, BATCH_PAGES pages at a time; only own blocks are tokenised."""
     sig = np.zeros((n, hasher.num_perm), dtype=np.uint16)
     counts = np.zeros(n, dtype=np.int32)
-    rsig = np.zeros((n if raw else 0, hasher.num_perm), dtype=np.uint16)
-    rcounts = np.zeros(n if raw else 0, dtype=np.int32)
     edges = np.searchsorted(block_page, np.arange(0, n + BATCH_PAGES, BATCH_PAGES))
     for k, (lo, hi) in enumerate(itertools.pairwise(edges)):
         first = k * BATCH_PAGES
         m = min(BATCH_PAGES, n - first)
         if m <= 0:
             break
-        chunk, pages, mine = text.slice(lo, hi - lo).combine_chunks(), block_page[lo:hi], own[lo:hi]
-        if not raw:  # only own-content blocks need words: tokenise just those
-            keep = np.flatnonzero(mine)
-            chunk, pages, mine = chunk.take(pa.array(keep)), pages[keep], mine[keep]
-        owner, words = tokenize(chunk)
-        word_page = pages[owner] - first
-        in_own = mine[owner]
-        sig[first:first + m], counts[first:first + m] = hasher.signatures_of_words(word_page[in_own], words[in_own], m)
-        if raw:
-            rsig[first:first + m], rcounts[first:first + m] = hasher.signatures_of_words(word_page, words, m)
-    return sig, counts, rsig, rcounts
+        keep = lo + np.flatnonzero(own[lo:hi])
+        owner, words = tokenize(text.take(pa.array(keep)).combine_chunks())
+        sig[first:first + m], counts[first:first + m] = hasher.signatures_of_words(
+            block_page[keep][owner] - first, words, m)
+    return sig, counts
 
 
-def signatures_shard(root: Path, i: int, roles_stage: str, opts: DedupOptions, raw: bool) -> None:
-    """MinHash of each page's own content (and, with `raw`, of the whole page) + candidate keys.
-
-    Works on the shard's blocks: every block is tokenised once (Arrow), and
-    the content signature takes the words of the page's own-content blocks.
-    """
+def signatures_shard(root: Path, i: int, roles_stage: str, opts: DedupOptions) -> None:
+    """MinHash of each page's own content, its exact-duplicate hash and its candidate keys (long own blocks)."""
     work = WorkDir(root)
     hasher = MinHasher(opts.num_perm, opts.shingle, opts.seed)
     base_pages = pq.read_table(work.shard("pages", i), columns=["page"]).column("page").to_numpy()
@@ -134,15 +138,18 @@ def signatures_shard(root: Path, i: int, roles_stage: str, opts: DedupOptions, r
     blocks = pq.read_table(work.shard("blocks", i), columns=["page", "hash", "nwords", "text"])
     own = pq.read_table(work.shard(roles_stage, i), columns=["role"]).column("role").to_numpy() == CONTENT
     block_page = blocks.column("page").to_numpy() - base
-    sig, counts, rsig, rcounts = _signatures_in_batches(hasher, blocks.column("text"), block_page, own, n=n, raw=raw)
+    sig, counts = _signatures_in_batches(hasher, blocks.column("text"), block_page, own, n=n)
     tag = roles_stage.removeprefix("roles")
     write_npy(work.shard(f"sig{tag}", i, "npy"), sig)
     write_npy(work.shard(f"count{tag}", i, "npy"), counts)
     own_blocks = blocks.filter(pa.array(own))
     write_npy(work.shard(f"chash{tag}", i, "npy"), content_hashes(
-        own_blocks.column("page").to_numpy() - base, own_blocks.column("text").to_pylist(), n))
+        own_blocks.column("page").to_numpy() - base, own_blocks.column("text"), n))
     long_ = own_blocks.filter(pc.greater_equal(own_blocks.column("nwords"), MIN_CANDIDATE_WORDS))
     write_parquet(work.shard(f"keys{tag}", i), long_.select(["page", "hash"]))
-    if raw:
-        write_npy(work.shard("rawsig", i, "npy"), rsig)
-        write_npy(work.shard("rawcount", i, "npy"), rcounts)
+
+
+def content_shard(root: Path, i: int, pass_no: int, opts: DedupOptions) -> None:
+    """One pass over one shard: select its own content (roles), then sign it (MinHash, hashes, keys)."""
+    select_shard_stage(root, i, pass_no)
+    signatures_shard(root, i, f"roles{pass_no}", opts)

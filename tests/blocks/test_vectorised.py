@@ -5,11 +5,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from thresher.blocks.marks import TITLE, TITLE_MAX_WORDS, TITLE_MIN_WORDS, compact, title_parts
 from thresher.blocks.shape import BULLET, is_fragment, is_prose
 from thresher.blocks.split import LABELLED, block_table, fingerprint, split_blocks
 
 WORDS = st.sampled_from(["the", "The", "cat", "Reuters", "sat.", "on", "12", "3.5", "“Quote", "(AP)", "-", "•",
-                         "Photo:", "Related:", "é", "Ünïcode", "said.", "a", "of", "in", "42km", "x\u00a0y"])
+                         "Photo:", "Related:", "é", "Ünïcode", "said.", "a", "of", "in", "42km", "x\u00a0y",
+                         "日本語の文章", "逮捕された。", "「引用」"])
 LINE = st.lists(WORDS, min_size=0, max_size=60).map(" ".join)
 SEP = st.sampled_from(["\n", "\n\n", "\r\n", "  \n\t", "\u2028", "\x0b"])
 PAGE = st.lists(st.tuples(LINE, SEP), max_size=12).map(lambda xs: "".join(a + b for a, b in xs))
@@ -21,13 +23,16 @@ def test_table_matches_scalar_definitions(pages: list[str]) -> None:
     rows = block_table(list(enumerate(pages))).to_pylist()
     expected = []
     for pid, text in enumerate(pages):
-        for pos, b in enumerate(split_blocks(text)):
+        blocks = split_blocks(text)
+        parts = title_parts(blocks[0]) if blocks and len(blocks[0].split()) >= TITLE_MIN_WORDS else set()
+        for pos, b in enumerate(blocks):
             words = b.split()
+            title = pos > 0 and TITLE_MIN_WORDS <= len(words) <= TITLE_MAX_WORDS and compact(b) in parts
             m = LABELLED.match(b) if len(b) < 400 else None
             expected.append({
                 "page": pid, "pos": pos, "hash": fingerprint(b), "nwords": len(words), "nchars": len(b),
                 "prose": is_prose(b, words), "fragment": is_fragment(b, words),
-                "bullet": BULLET.match(b) is not None, "text": b,
+                "bullet": BULLET.match(b) is not None, "mark": TITLE if title else 0, "box": 0, "text": b,
                 "rest_hash": fingerprint(m.group(2)) if m and len(m.group(1).split()) <= 3 else 0,
             })
     assert rows == expected

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from thresher.dedup.clusters import connected_components
 from thresher.dedup.lsh import _star_pairs
 from thresher.dedup.minhash import MinHasher
+from thresher.dedup.verify import unique_pairs
 
 K = 5
 VOCAB = [f"w{i}" for i in range(2000)]
@@ -228,3 +229,10 @@ def test_star_pairs_never_pair_a_page_with_itself() -> None:
     # a page can carry the same block twice: one bucket, the same page twice
     pairs = _star_pairs(np.array([5, 5, 5, 9, 9], dtype=np.uint64), np.array([3, 3, 8, 4, 4], dtype=np.int64))
     assert pairs.tolist() == [[3, 8]]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1)), min_size=1, max_size=60))
+def test_unique_pairs_is_numpy_unique_of_sorted_rows(pairs: list[tuple[int, int]]) -> None:
+    arr = np.array(pairs, dtype=np.int64)
+    assert np.array_equal(unique_pairs(arr), np.unique(np.sort(arr, axis=1), axis=0))

@@ -498,3 +498,16 @@ def test_max_page_bytes_applies_to_every_format(tmp_path: Path) -> None:
     assert all("max-page-bytes" in s.reason for s in skips)
     with pytest.raises(InputError, match="exceeds --max-page-bytes"):
         read([t], max_page_bytes=limit)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"\A\s?(https?|ftp)://(\w+(:\w*)?@)?(www\.)?[A-Za-z0-9.-]{0,12}(:\d{1,5})?([/?#][^\s]{0,10})?\s?\Z"))
+def test_host_of_agrees_with_urlsplit(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        host = None
+    expected = (host[4:] if host.startswith("www.") else host) if host else None
+    assert host_of(url) == expected

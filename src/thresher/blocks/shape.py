@@ -8,19 +8,28 @@ from __future__ import annotations
 
 import re
 
-TERMINAL = tuple('.!?…"”’»)')  # a sentence ends with one of these
+TERMINAL = tuple('.!?…"”’»)。！？」）')  # a sentence ends with one of these
 BULLET = re.compile(r"^\s*(?:[-–—•*·▪●◦]|\d{1,3}[.)])\s+\S")
 
 PROSE_MIN_WORDS = 8  # fewer words than this is a label, a title or a list item
 PROSE_LONG_WORDS = 16  # this many words is prose even without a final full stop (standfirsts)
 PROSE_MAX_CAPITALISED = 0.5  # title-case lines, credits and name lists are not prose
 SENTENCE_MAX_CAPITALISED = 0.7  # ... unless the line ends like a sentence (names are capitalised)
-SENTENCE_END = tuple('.!?…"”’»')
+SENTENCE_END = tuple('.!?…"”’»。！？」')
 PROSE_VERY_LONG_WORDS = 40  # this long is running text whatever its capitals (name lists in a report)
 FRAGMENT_MIN_WORDS = 4  # a short sentence-like line: may close a body (never starts one)
 
 
 CAPS_SAMPLE = 40  # words looked at: a long paragraph's start tells its shape
+
+# Chinese and Japanese put no spaces between words: their characters count as words, two to a word
+CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+CJK_CHARS_PER_WORD = 2
+
+
+def word_count(text: str, words: list[str]) -> int:
+    """Words of a line for its shape: whitespace-separated words, plus CJK characters two to a word."""
+    return len(words) + len(CJK.findall(text)) // CJK_CHARS_PER_WORD
 
 
 def capitalised_share(words: list[str]) -> float:
@@ -37,7 +46,7 @@ def capitalised_share(words: list[str]) -> float:
 def is_prose(text: str, words: list[str] | None = None) -> bool:
     """Running text: enough words, mostly lower case, and a sentence ending (or long)."""
     words = text.split() if words is None else words
-    n = len(words)
+    n = word_count(text, words)
     if n < PROSE_MIN_WORDS:
         return False
     caps = capitalised_share(words)
@@ -52,4 +61,4 @@ def is_prose(text: str, words: list[str] | None = None) -> bool:
 def is_fragment(text: str, words: list[str] | None = None) -> bool:
     """A short line that reads like part of a sentence, not a label or a name list."""
     words = text.split() if words is None else words
-    return len(words) >= FRAGMENT_MIN_WORDS and capitalised_share(words) <= PROSE_MAX_CAPITALISED
+    return word_count(text, words) >= FRAGMENT_MIN_WORDS and capitalised_share(words) <= PROSE_MAX_CAPITALISED

@@ -17,8 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
+from .marks import TITLE, TITLE_MAX_WORDS, TITLE_MIN_WORDS, line_marks, title_parts
 from .shape import (
     CAPS_SAMPLE,
+    CJK_CHARS_PER_WORD,
     FRAGMENT_MIN_WORDS,
     PROSE_LONG_WORDS,
     PROSE_MAX_CAPITALISED,
@@ -63,14 +65,17 @@ BLOCK_SCHEMA = pa.schema([
     ("prose", pa.bool_()),
     ("bullet", pa.bool_()),
     ("fragment", pa.bool_()),
+    ("mark", pa.uint8()),
+    ("box", pa.int32()),
     ("text", pa.string()),
 ])
 
 
 LINE_BREAKS = r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\x{2028}\x{2029}]"  # what str.splitlines splits on
 WORD_START_UPPER = r"^(?:\p{Lu}|[^\p{L}\p{N}]\p{Lu})"  # a word that starts with a capital (after a quote)
-SENTENCE_END_RE = '[.!?…"”’»]$'
-TERMINAL_RE = '[.!?…"”’»)]$'
+SENTENCE_END_RE = '[.!?…"”’»。！？」]$'
+TERMINAL_RE = '[.!?…"”’»)。！？」）]$'
+CJK_RE = r"[\x{3040}-\x{30ff}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}]"  # shape.CJK
 BULLET_RE = r"^(?:[-–—•*·▪●◦]|\d{1,3}[.)])\s+\S"
 LABELLED_RE = r"^(?P<label>[^:\n]{1,30}):\s+(?P<rest>\S.{8,})$"
 
@@ -86,12 +91,47 @@ def _fingerprints(keys: pa.Array) -> np.ndarray:
     return np.fromiter((h(k.encode()) - (1 << 63) for k in keys.to_pylist()), dtype=np.int64, count=len(keys))
 
 
+def _repeats_title(text: pa.Array, nwords: np.ndarray, parent: np.ndarray, start: np.ndarray,
+                   text_page: np.ndarray) -> np.ndarray:
+    """Blocks of text pages that repeat their page's first line (a dump's <title>) or a part of it.
+
+    HTML pages get this from the reader, which knows the page's <title>.
+    """
+    n = len(nwords)
+    out = np.zeros(n, dtype=bool)
+    firsts = start[text_page[start] & (nwords[start] >= TITLE_MIN_WORDS)] if n else start
+    if not len(firsts):
+        return out
+    wanted = [f"{p}\x00{part}" for p, t in zip(parent[firsts].tolist(), text.take(pa.array(firsts)).to_pylist(),
+                                                 strict=True) for part in title_parts(t)]
+    if not wanted:
+        return out
+    titled = np.zeros(int(parent.max()) + 1, dtype=bool)
+    titled[parent[firsts]] = True
+    cand = titled[parent] & text_page & (nwords >= TITLE_MIN_WORDS) & (nwords <= TITLE_MAX_WORDS)
+    cand[start] = False
+    where = np.flatnonzero(cand)
+    if not len(where):
+        return out
+    squeezed = pc.replace_substring_regex(pc.utf8_lower(text.take(pa.array(where))), r"[^\p{L}\p{N}]+", "")
+    keyed = pc.binary_join_element_wise(pa.array(parent[where]).cast(pa.string()), squeezed, "\x00")
+    out[where] = pc.is_in(keyed, value_set=pa.array(wanted, pa.string())).to_numpy(zero_copy_only=False)
+    return out
+
+
 def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
-    """All blocks of a shard's pages (a table of `page`, `text`, or (page, text) pairs) in page, pos order.
+    """All blocks of a shard's pages (see `block_table_and_words`)."""
+    return block_table_and_words(pages)[0]
+
+
+def block_table_and_words(pages: pa.Table | list[tuple[int, str]]) -> tuple[pa.Table, pa.Array]:
+    """All blocks of a shard's pages (a table of `page`, `text` and optional `marks`, or (page, text) pairs).
 
     Vectorised with Arrow compute kernels (RE2 regexes) over the whole shard;
     only the 64-bit hashing loops in Python, once per block. Agrees with the
     scalar `split_blocks`, `block_key` and `blocks.shape` functions (tested).
+    Also returns each block's lower-cased words (a list array, one row per
+    block), which the blocks stage hashes for the raw-page signature.
     """
     if not isinstance(pages, pa.Table):
         pages = pa.table({"page": pa.array([p for p, _ in pages], pa.int64()),
@@ -100,8 +140,12 @@ def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
     parent = pc.list_parent_indices(lines).to_numpy()
     flat = pc.utf8_trim_whitespace(pc.list_flatten(lines))
     keep = pc.greater(pc.utf8_length(flat), 0)
+    marks, boxes = line_marks(pages, pc.list_value_length(lines).to_numpy(zero_copy_only=False))
     text = flat.filter(keep)
-    parent = parent[keep.to_numpy(zero_copy_only=False)]
+    kept = keep.to_numpy(zero_copy_only=False)
+    parent, marks, boxes = parent[kept], marks[kept], boxes[kept]
+    marked = (pages.column("marks").is_valid().to_numpy(zero_copy_only=False) if "marks" in pages.column_names
+              else np.zeros(pages.num_rows, dtype=bool))[parent]
     page_ids = pages.column("page").to_numpy()[parent]
     start = np.r_[0, np.flatnonzero(np.diff(parent)) + 1] if len(parent) else np.zeros(0, dtype=np.int64)
     run_first = np.zeros(len(parent), dtype=np.int64)
@@ -111,17 +155,20 @@ def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
     head = _head(text)
     keys, words = _keys(head)
     nwords = pc.list_value_length(words).to_numpy(zero_copy_only=False).astype(np.int32)
+    marks = marks | np.where(_repeats_title(text, nwords, parent, start, ~marked), TITLE, 0).astype(np.uint8)
     sample = pc.list_slice(pc.utf8_split_whitespace(head, max_splits=CAPS_SAMPLE), 0, CAPS_SAMPLE)
     upper = pc.match_substring_regex(pc.list_flatten(sample), WORD_START_UPPER).to_numpy(zero_copy_only=False)
     caps_n = np.bincount(pc.list_parent_indices(sample).to_numpy(), weights=upper, minlength=len(text))
     caps = caps_n / np.maximum(np.minimum(nwords, CAPS_SAMPLE), 1)
     sentence = pc.match_substring_regex(head, SENTENCE_END_RE).to_numpy(zero_copy_only=False)
     terminal = pc.match_substring_regex(head, TERMINAL_RE).to_numpy(zero_copy_only=False)
-    prose = (nwords >= PROSE_MIN_WORDS) & np.where(
-        nwords >= PROSE_VERY_LONG_WORDS, caps <= 0.8,
+    cjk = pc.count_substring_regex(head, CJK_RE).to_numpy(zero_copy_only=False)
+    nshape = nwords + cjk // CJK_CHARS_PER_WORD  # shape.word_count
+    prose = (nshape >= PROSE_MIN_WORDS) & np.where(
+        nshape >= PROSE_VERY_LONG_WORDS, caps <= 0.8,
         np.where(sentence, caps <= SENTENCE_MAX_CAPITALISED,
-                 (caps <= PROSE_MAX_CAPITALISED) & ((nwords >= PROSE_LONG_WORDS) | terminal)))
-    fragment = (nwords >= FRAGMENT_MIN_WORDS) & (caps <= PROSE_MAX_CAPITALISED)
+                 (caps <= PROSE_MAX_CAPITALISED) & ((nshape >= PROSE_LONG_WORDS) | terminal)))
+    fragment = (nshape >= FRAGMENT_MIN_WORDS) & (caps <= PROSE_MAX_CAPITALISED)
     bullet = pc.match_substring_regex(head, BULLET_RE).to_numpy(zero_copy_only=False)
 
     short = pc.less(pc.utf8_length(head), 400)
@@ -134,7 +181,7 @@ def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
     if len(where):
         rest[where] = _fingerprints(_keys(parts.field("rest").take(pa.array(where)))[0])
 
-    return pa.table({
+    table = pa.table({
         "page": page_ids.astype(np.int64),
         "pos": pos.astype(np.int32),
         "hash": _fingerprints(keys),
@@ -144,5 +191,8 @@ def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
         "prose": prose,
         "bullet": bullet,
         "fragment": fragment,
+        "mark": marks,
+        "box": boxes,
         "text": text,
     }, schema=BLOCK_SCHEMA)
+    return table, words

@@ -7,15 +7,28 @@ datelines); teasers come as short runs of one or two paragraphs separated by
 short lines. So:
 
 1. a *run* is a sequence of usable prose blocks in which consecutive ones are
-   separated by at most ``MAX_GAP`` other blocks (list items do not count);
-   a block that is the content of another article breaks the run at once;
-2. the run with the most weighted prose characters is the body;
-3. the headline is the short block just above the run's first block, after
-   skipping at most ``MAX_HEAD_SKIP`` chrome labels (when that block is a long
-   line under a shorter one, it is the standfirst and the shorter one the
-   headline);
+   separated by at most ``MAX_GAP`` other blocks (list items and sub-headings
+   do not count, nor does anything before the next paragraph of the same box);
+   a block that is the content of another article breaks the run at once
+   (unless it is a short line the page repeats: a widget label); prose
+   repeated inside the page is a label, not a paragraph;
+2. the run with the most weighted prose characters is the body (runs under
+   the ``<h1>`` or a title repeat weigh more, runs late in the page less),
+   joined with a neighbouring run of several paragraphs across a short gap
+   (an embed, a box: ``BRIDGE_*``), and cut to its box (``_trim_to_box``);
+3. the headline is the page's ``<h1>`` above the body, or else the short block
+   just above the run's first block, after skipping at most
+   ``MAX_HEAD_SKIP`` chrome labels (when that block is a long line under a
+   shorter one, it is the standfirst and the shorter one the headline);
 4. blocks inside the run that are not chrome (list items, short paragraphs)
    are content too, and so is a short sentence-like line closing the run.
+
+HTML pages add what their markup says (`mark` and `box`, see `blocks.marks`):
+where the page marks its article element, only prose inside it makes a run;
+where its JSON-LD gives the article text, the lines of that text weigh more
+and are content wherever they sit; the box (a paragraph's parent element)
+holds a body together across captions and embeds and cuts comments off its
+edges. Text pages have only the title-repeat mark and no boxes.
 
 The cross-page stages decide the signals (`foreign`, `elsewhere`, `label`,
 `weight`); this module is the pure per-page core and knows nothing of shards
@@ -29,12 +42,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..blocks import marks
+
 CONTENT, CHROME, TEASER = 0, 1, 2
 ROLE_NAMES = ("content", "chrome", "teaser")
 
 # why a block got its role: the rule that decided, for `thresher explain` and the report
 BODY, HEADLINE, STANDFIRST, INSIDE_BODY, CLOSING = 0, 1, 2, 3, 4
 OTHER_ARTICLE, FOREIGN, LABEL, OUTSIDE_PROSE, OUTSIDE_SHORT = 5, 6, 7, 8, 9
+LD_TEXT, OUTSIDE_MAIN = 10, 11
 WHY_NAMES = (
     "body: prose in the page's main run of text",
     "headline: the short line just above the main run",
@@ -46,6 +62,8 @@ WHY_NAMES = (
     "label: a line repeated in the page, or a short site template line",
     "prose outside the main run (a teaser or an aside)",
     "short line outside the main run",
+    "article text: part of the articleBody the page gives in its JSON-LD metadata",
+    "outside the element the page marks as its article (<article>, <main>)",
 )
 
 MAX_GAP = 2  # non-prose blocks allowed between two paragraphs of one body
@@ -53,6 +71,17 @@ MAX_HEAD_SKIP = 2  # chrome labels allowed between the headline and the body
 MAX_HEAD_WORDS = 30  # a longer block is not a headline
 STANDFIRST_MIN_WORDS = 12  # a non-prose head this long may be a standfirst with the headline above it
 HEADLINE_MIN_WORDS = 4  # ... when the line above is at least this long (shorter: an image caption)
+PROSE_MIN_WORDS_LD = 5  # a line of the JSON-LD articleBody this long makes a run even when not prose by shape
+LD_WEIGHT = 4.0  # a prose block in the page's JSON-LD articleBody counts this much more in its run
+H1_REACH = 12  # the first run at most this many blocks under an <h1> headline ...
+H1_WEIGHT = 3.0  # ... weighs this much more: the page's headline sits above its own article
+LATE_DISCOUNT = 1.0  # a run starting at the page's end weighs 1 / (1 + this) (footers, comments, related links)
+BOX_REACH = 40  # paragraphs of one box (HTML parent element) this many blocks apart are one body
+BOX_SHARE = 0.6  # a box with this share of a body's prose is the article's: the body is cut to it
+BOX_MINOR_PARAS = 2  # a box of this many paragraphs at most, at a body's edge, is a comment or an aside
+BRIDGE_GAP = 8  # a body goes on across this many short blocks (an embed, a box) ...
+BRIDGE_SHARE = 0.2  # ... to a run that weighs at least this share of the body's main run
+BRIDGE_MIN_BLOCKS = 3  # ... and has this many paragraphs (a teaser has one or two)
 
 
 @dataclass(slots=True)
@@ -68,6 +97,8 @@ class BlockSignals:
     repeated   a line repeated inside the page ("Read more" ending each teaser of a list)
     weight     how much a prose block counts when choosing the body (rarer counts more)
     nwords, nchars
+    mark       what the page's markup says of the block (`blocks.marks` flags; 0 for text pages)
+    box        the element holding the paragraph (`blocks.marks`; 0 = unknown, and for text pages)
     """
 
     prose: np.ndarray
@@ -80,6 +111,8 @@ class BlockSignals:
     weight: np.ndarray
     nwords: np.ndarray
     nchars: np.ndarray
+    mark: np.ndarray
+    box: np.ndarray
 
     @classmethod
     def empty(cls) -> BlockSignals:
@@ -94,16 +127,25 @@ def _headline_like(s: BlockSignals, i: int) -> bool:
             and 2 <= s.nwords[i] <= MAX_HEAD_WORDS)
 
 
-def _runs(s: BlockSignals) -> list[tuple[int, int, float]]:
+def _has(s: BlockSignals, flag: int) -> np.ndarray:
+    return (s.mark & flag) != 0
+
+
+def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple[int, int, float]]:
     """(first, last, score) of every run of usable prose blocks.
 
-    A run ends after more than MAX_GAP non-prose blocks, at a block that is
-    another article's content, or where a label repeated in the page (the
-    "Read more" closing a teaser) is followed by a headline: one item of a
-    list ends there and the next begins.
+    A run ends after more than MAX_GAP other blocks (list items and
+    sub-headings do not count; nor does anything before the next paragraph
+    of the same box, up to BOX_REACH blocks away: captions and embeds inside
+    one article body), at a block that is another article's
+    content, or where a label repeated in the page (the "Read more" closing a
+    teaser) is followed by a headline: one item of a list ends there and the
+    next begins.
     """
     n = len(s.prose)
-    usable = s.prose & ~s.foreign
+    free = s.bullet | _has(s, marks.HEADING)  # list items and sub-headings are not a gap
+    breaks = _breaks(s)
+    nxt = _next_usable(breaks, usable)
     runs: list[tuple[int, int, float]] = []
     first = last = -1
     score = 0.0
@@ -117,18 +159,19 @@ def _runs(s: BlockSignals) -> list[tuple[int, int, float]]:
         first, gap, score, closed = -1, 0, 0.0, False
 
     for i in range(n):
-        if s.elsewhere[i]:
+        if breaks[i]:
             close()
             continue
         if usable[i]:
             if first < 0:
                 first = i
             last = i
-            score += float(s.weight[i]) * float(s.nchars[i])
+            score += float(weight[i]) * float(s.nchars[i])
             gap, closed = 0, False
-        elif first >= 0 and not s.bullet[i]:
+        elif first >= 0 and not free[i]:
             gap += 1
-            if gap > MAX_GAP or (closed and _headline_like(s, i)):
+            same_box = s.box[last] != 0 and nxt[i] >= 0 and s.box[nxt[i]] == s.box[last] and nxt[i] - last <= BOX_REACH
+            if not same_box and (gap > MAX_GAP or (closed and _headline_like(s, i))):
                 close()
             elif s.repeated[i]:
                 closed = True
@@ -136,20 +179,143 @@ def _runs(s: BlockSignals) -> list[tuple[int, int, float]]:
     return runs
 
 
+def _after_h1(s: BlockSignals, runs: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """The runs, those starting at most H1_REACH blocks under the page's <h1> headline (or holding it) weighing
+    H1_WEIGHT more."""
+    h1 = np.flatnonzero(_has(s, marks.H1 | marks.TITLE) & ~s.foreign & ~s.elsewhere
+                        & (s.nwords >= HEADLINE_MIN_WORDS))
+    if not len(h1):
+        return runs
+    return [(a, b, w * H1_WEIGHT if any(h < b and a - h <= H1_REACH for h in h1) else w) for a, b, w in runs]
+
+
+def _breaks(s: BlockSignals) -> np.ndarray:
+    """Blocks that end a run at once: another article's content, unless a short line repeated in the page.
+
+    A short line that other articles claim but that this page repeats ("JUST WATCHED" over each video,
+    "Continue reading the main story") is a site's widget label, not a teaser's headline.
+    """
+    return s.elsewhere & (s.prose | ~s.repeated)
+
+
+def _next_usable(breaks: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """For each block, the next usable block after it before a block that breaks runs, or -1."""
+    n = len(usable)
+
+    def next_of(flag: np.ndarray) -> np.ndarray:  # for each i, the first j > i with flag[j], else n
+        at = np.where(flag, np.arange(n), n)
+        nxt = np.minimum.accumulate(at[::-1])[::-1]
+        return np.r_[nxt[1:], n] if n else nxt
+
+    nu, nb = next_of(usable & ~breaks), next_of(breaks)
+    return np.where((nu < n) & (nu < nb), nu, -1)
+
+
+def _usable(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
+    """Which blocks can make a run, and how much each counts.
+
+    Prose that is not chrome and not repeated in the page (a repeated line is a
+    label, even a long one: a ticker shown twice); when the page marks an
+    article element, only prose inside it; when the page's JSON-LD gives the
+    article text, the prose it contains counts LD_WEIGHT times more.
+    """
+    usable = s.prose & ~s.foreign & ~s.repeated
+    weight = s.weight.astype(np.float64)
+    if len(s.mark) and _has(s, marks.HAS_MAIN)[0]:
+        usable &= _has(s, marks.MAIN)
+    if len(s.mark) and _has(s, marks.HAS_LD)[0]:
+        ld = _has(s, marks.LD_BODY)
+        usable |= ld & ~s.foreign & (s.nwords >= PROSE_MIN_WORDS_LD)
+        weight = np.where(ld, weight * LD_WEIGHT, weight)
+    return usable, weight
+
+
+def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> tuple[int, int]:
+    """The body's ends moved in to its box.
+
+    The box (HTML parent element) with the most of the body's prose, in two
+    paragraphs or more, is the article's. When it holds BOX_SHARE of the body,
+    the body is cut to its first and last paragraph; else paragraphs at the body's edges that
+    sit alone in a small box of their own (comments, asides: at most
+    BOX_MINOR_PARAS paragraphs, less than half the article box's text) are cut
+    off, up to the first paragraph of the article box or of no known box.
+    """
+    own = np.flatnonzero(usable[first:last + 1]) + first
+    boxes = s.box[own]
+    if not len(own) or not boxes.any():
+        return first, last
+    weights = s.nchars[own].astype(np.float64)
+    chars = np.bincount(boxes, weights=weights)
+    paras = np.bincount(boxes)
+    chars[0] = 0.0
+    chars[paras < 2] = 0.0
+    main = int(chars.argmax())
+    if chars[main] == 0.0:
+        return first, last
+    if chars[main] >= BOX_SHARE * float(weights.sum()):  # the article box holds most of the body: cut to it
+        inside = own[boxes == main]
+        return int(inside[0]), int(inside[-1])
+    minor = (boxes != 0) & (boxes != main) & (paras[boxes] <= BOX_MINOR_PARAS) & (chars[boxes] * 2 < chars[main])
+    minor &= np.bincount(boxes, weights=weights)[boxes] * 2 < chars[main]
+    lo, hi = 0, len(own) - 1
+    while lo < hi and minor[lo]:
+        lo += 1
+    while hi > lo and minor[hi]:
+        hi -= 1
+    return int(own[lo]), int(own[hi])
+
+
+def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndarray) -> tuple[int, int]:
+    """(first, last) of the body: the best run, joined with neighbouring runs across short gaps.
+
+    A body split by an embed or a box (more than MAX_GAP short lines) goes on
+    after it with paragraphs of its own: a neighbouring run at most BRIDGE_GAP
+    blocks away that weighs at least BRIDGE_SHARE of the best run is part of the
+    body when it has BRIDGE_MIN_BLOCKS paragraphs or more (a teaser has one or
+    two), unless another article's block lies between, or a label repeated in
+    the page (the section label on each item of a list of teasers).
+    """
+    best = max(range(len(runs)), key=lambda k: (runs[k][2], -runs[k][0]))
+    first, last, score = runs[best]
+    free = s.bullet | _has(s, marks.HEADING) | usable
+    breaks = _breaks(s)
+
+    def joins(lo: int, hi: int, other: tuple[int, int, float]) -> bool:
+        between = slice(lo + 1, hi)
+        # a section of the article: under a sub-heading, inside the element the page marks as its article
+        section = bool(_has(s, marks.HEADING)[between].any() and _has(s, marks.MAIN)[lo:hi + 1].all())
+        labels = (s.repeated[between] & ~s.foreign[between]).any() and not section
+        return (other[2] >= BRIDGE_SHARE * score and int(usable[other[0]:other[1] + 1].sum()) >= BRIDGE_MIN_BLOCKS
+                and not breaks[between].any() and not labels and int((~free[between]).sum()) <= BRIDGE_GAP)
+
+    k = best - 1
+    while k >= 0 and joins(runs[k][1], first, runs[k]):
+        first = runs[k][0]
+        k -= 1
+    k = best + 1
+    while k < len(runs) and joins(last, runs[k][0], runs[k]):
+        last = runs[k][1]
+        k += 1
+    return first, last
+
+
 def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
     """(role, why) of each block of one page: CONTENT, CHROME or TEASER, and the rule that decided (WHY)."""
     n = len(s.prose)
     role = np.where(s.prose, TEASER, CHROME).astype(np.int8)
     why = np.where(s.prose, OUTSIDE_PROSE, OUTSIDE_SHORT).astype(np.int8)
+    if n and _has(s, marks.HAS_MAIN)[0]:
+        why[~_has(s, marks.MAIN)] = OUTSIDE_MAIN
     role[s.label], why[s.label] = CHROME, LABEL
     role[s.foreign], why[s.foreign] = CHROME, FOREIGN
     role[s.elsewhere], why[s.elsewhere] = TEASER, OTHER_ARTICLE
     if n == 0:
         return role, why
-    runs = _runs(s)
-    if not runs:
+    body = body_span(s)
+    if body is None:
         return role, why
-    first, last, _ = max(runs, key=lambda r: (r[2], -r[0]))
+    usable, first, last = body
+    first, last = _trim_to_box(s, usable, first, last)
     for i in range(first, last + 1):
         own = not s.foreign[i] and not s.label[i] and not s.elsewhere[i]
         # a non-prose block inside the body is content only when it is not a lone label
@@ -157,15 +323,56 @@ def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
             role[i], why[i] = CONTENT, BODY
         elif own and (s.bullet[i] or _is_interior_text(s, i, first, last)):
             role[i], why[i] = CONTENT, INSIDE_BODY
+    if _has(s, marks.HAS_LD)[0]:  # the article text the page gives in its metadata, wherever it sits
+        ld = _has(s, marks.LD_BODY) & (role != CONTENT) & ~s.foreign & ~s.elsewhere
+        role[ld], why[ld] = CONTENT, LD_TEXT
     tail = last + 1  # a body may close on a short sentence ("... he said.")
     if (tail < n and s.fragment[tail] and not s.foreign[tail] and not s.label[tail]
             and not s.elsewhere[tail]):
         role[tail], why[tail] = CONTENT, CLOSING
+    _headline(s, first, role, why)
+    return role, why
+
+
+def body_span(s: BlockSignals) -> tuple[np.ndarray, int, int] | None:
+    """(usable blocks, first, last) of one page's body before it is cut to its box: the run with the highest
+    score (the first one on a tie) joined with its neighbours (`_bridge`); None for a page without a run.
+
+    The only part of `select_page` that reads the weights (`thresher.index` keeps it to tell when new
+    weights cannot change a page's roles).
+    """
+    n = len(s.prose)
+    if n == 0:
+        return None
+    usable, weight = _usable(s)
+    runs = [(a, b, w / (1.0 + LATE_DISCOUNT * a / n)) for a, b, w in _after_h1(s, _runs(s, usable, weight))]
+    if not runs:
+        return None
+    first, last = _bridge(s, runs, usable)
+    return usable, first, last
+
+
+def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) -> None:
+    """Mark the headline (and standfirst) above the body that starts at `first`.
+
+    The page's own <h1> before the body is the headline wherever it sits; else
+    the short line just above the body, after at most MAX_HEAD_SKIP chrome labels.
+    """
     head = first - 1
     skipped = 0
     while head >= 0 and skipped < MAX_HEAD_SKIP and (s.foreign[head] or s.label[head]) and not s.elsewhere[head]:
         head -= 1
         skipped += 1
+    h1 = np.flatnonzero(_has(s, marks.H1)[:first] & ~s.foreign[:first] & ~s.elsewhere[:first]
+                        & ~s.label[:first] & (s.nwords[:first] >= 2))
+    if len(h1):
+        top = int(h1[-1])
+        role[top], why[top] = CONTENT, HEADLINE
+        # a long line right above the body, under the <h1>, is its standfirst
+        if (head > top and _headline_like(s, head) and s.nwords[head] >= STANDFIRST_MIN_WORDS
+                and not s.elsewhere[head]):
+            role[head], why[head] = CONTENT, STANDFIRST
+        return
     if head >= 0 and _headline_like(s, head) and not s.elsewhere[head]:
         role[head], why[head] = CONTENT, HEADLINE
         # a long non-prose line under a shorter one is a standfirst under its headline
@@ -174,7 +381,6 @@ def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
                 and not s.elsewhere[above] and HEADLINE_MIN_WORDS <= s.nwords[above] < s.nwords[head]):
             role[above], why[above] = CONTENT, HEADLINE
             why[head] = STANDFIRST
-    return role, why
 
 
 def _is_interior_text(s: BlockSignals, i: int, first: int, last: int) -> bool:

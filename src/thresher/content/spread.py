@@ -37,31 +37,60 @@ class SpreadIndex:
     """DuckDB tables of block spread for one run, kept in the work directory."""
 
     def __init__(self, work_root: Path, memory_limit: str = "1GB", threads: int = 2) -> None:
+        """Open the run's index, building its page and block tables unless an earlier opening finished them.
+
+        A database file, not an in-memory one: its tables page out past
+        memory_limit, and closing it between the passes gives its memory back
+        while the workers run.
+        """
         self.root = work_root
         db = work_root / "spread.duckdb"
-        db.unlink(missing_ok=True)  # derived data: rebuilt on every (re)run of the content stages
-        self.con = duckdb.connect(str(db))
-        self.con.execute(f"SET memory_limit='{memory_limit}'; SET threads={int(threads)};"
-                         f"SET temp_directory='{work_root / 'duckdb-tmp'}'; SET preserve_insertion_order=false;"
-                         "SET enable_progress_bar=false")
+        self._settings = (memory_limit, int(threads))
+        self.con = self._connect(db)
+        built = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'built'").fetchone()[0]
+        if not built:  # new, or an interrupted build: start again from an empty file
+            self.con.close()
+            db.unlink(missing_ok=True)
+            Path(f"{db}.wal").unlink(missing_ok=True)
+            self.con = self._connect(db)
+            self._build()
+
+    def _connect(self, db: Path) -> duckdb.DuckDBPyConnection:
+        memory_limit, threads = self._settings
+        con = duckdb.connect(str(db))
+        con.execute(f"SET memory_limit='{memory_limit}'; SET threads={threads};"
+                    f"SET temp_directory='{self.root / 'duckdb-tmp'}'; SET preserve_insertion_order=false;"
+                    "SET enable_progress_bar=false")
+        return con
+
+    def _build(self) -> None:
+        work_root = self.root
+        # sites and urls become small integers (sid, uid): every later join is on integer keys
         self.con.execute(f"""
             -- byte-identical copies (mirrors) count as pages of the copy's largest site
             CREATE TABLE raw AS
               SELECT page, site, text_hash, nullif(trim(url), '') AS url,
                      count(*) OVER (PARTITION BY site) AS site_n
               FROM read_parquet('{_glob(work_root / "pages")}');
-            CREATE TABLE site AS
-              SELECT page,
-                     first_value(site) OVER w AS site,
-                     first_value(url) OVER w AS url
+            CREATE TABLE home AS
+              SELECT page, first_value(site) OVER w AS site, first_value(url) OVER w AS url
               FROM raw
               WINDOW w AS (PARTITION BY text_hash ORDER BY site_n DESC, page);
-            CREATE TABLE sitepages AS SELECT site, count(*) AS n FROM site GROUP BY site;
+            CREATE TABLE sites AS
+              SELECT site, (row_number() OVER (ORDER BY site))::INTEGER AS sid, count(*) AS n FROM home GROUP BY site;
+            -- fetches of one url: blocks missing from some fetches rotate (teasers, not the article)
+            CREATE TABLE fetches AS
+              SELECT url, (row_number() OVER (ORDER BY url))::INTEGER AS uid, count(*) AS m
+              FROM home WHERE url IS NOT NULL GROUP BY url HAVING count(*) > 1;
+            CREATE TABLE site AS
+              SELECT h.page, i.sid, i.n AS site_pages, f.uid, coalesce(f.m, 0) AS copies
+              FROM home h JOIN sites i USING (site) LEFT JOIN fetches f USING (url);
             CREATE TABLE df1 AS
-              SELECT s.site, b.hash, count(*) AS df
+              SELECT s.sid, b.hash, count(*) AS df
               FROM (SELECT DISTINCT page, hash FROM read_parquet('{_glob(work_root / "blocks")}')) b
                    JOIN site s USING (page)
               GROUP BY ALL;
+            CREATE TABLE built AS SELECT 1 AS done;
         """)
 
     def close(self) -> None:
@@ -81,22 +110,25 @@ class SpreadIndex:
             self.con.execute("CREATE OR REPLACE TEMP TABLE shard_lo AS SELECT unnest($1::BIGINT[]) AS lo, "
                              "unnest(range(len($1)))::BIGINT AS shard", [list(map(int, shard_pages))])
             query = f"SELECT q.*, b.shard FROM ({sql}) q ASOF JOIN shard_lo b ON q.page >= b.lo"
-        self.con.execute(f"COPY ({query}) TO '{out}' (FORMAT parquet, PARTITION_BY (shard))")
+        self.con.execute(f"COPY ({query}) TO '{out}' (FORMAT parquet, PARTITION_BY (shard), ROW_GROUP_SIZE 32768)")
 
-    # -- pass 1: pages only -------------------------------------------------
-    def _blocks(self, pages: str | None) -> str:
+    def _blocks(self, pages: str | None, columns: str = "*") -> str:
         """The block shards, or only the blocks of the pages in table `pages` (an index update)."""
         blocks = f"read_parquet('{_glob(self.root / 'blocks')}')"
-        return blocks if pages is None else f"(SELECT * FROM {blocks} WHERE page IN (SELECT page FROM {pages}))"
+        if pages is None and columns == "*":
+            return blocks
+        where = "" if pages is None else f" WHERE page IN (SELECT page FROM {pages})"
+        return f"(SELECT {columns} FROM {blocks}{where})"
 
+    # -- pass 1: pages only -------------------------------------------------
     def export_pass1(self, shard_pages: int | Sequence[int], pages: str | None = None) -> None:
+        """Pass-1 signals of every block (of the pages in table `pages` only, when given: `thresher.index`)."""
         self._export("signals1", f"""
-            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, d.df,
-                   sp.n AS site_pages, coalesce(rd.df, 0) AS rest_df
+            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, b.mark, b.box, d.df,
+                   s.site_pages, coalesce(rd.df, 0) AS rest_df
             FROM {self._blocks(pages)} b JOIN site s USING (page)
-                 JOIN df1 d ON d.site = s.site AND d.hash = b.hash
-                 JOIN sitepages sp ON sp.site = s.site
-                 LEFT JOIN df1 rd ON b.rest_hash <> 0 AND rd.site = s.site AND rd.hash = b.rest_hash""",
+                 JOIN df1 d ON d.sid = s.sid AND d.hash = b.hash
+                 LEFT JOIN df1 rd ON b.rest_hash <> 0 AND rd.sid = s.sid AND rd.hash = b.rest_hash""",
                      shard_pages)
 
     # -- pass 2: articles (clusters) ----------------------------------------
@@ -110,40 +142,45 @@ class SpreadIndex:
         self.con.execute(f"""
             CREATE OR REPLACE TABLE cl AS SELECT page, cluster FROM read_parquet('{clusters}');
             -- one row per (page, block fingerprint): is it own content there (pass 1)?
-            CREATE OR REPLACE VIEW ph AS
-              SELECT page, hash, bool_or(role = 0) AS own FROM read_parquet('{_glob(roles)}') GROUP BY page, hash;
+            CREATE OR REPLACE TABLE ph AS
+              SELECT r.page, r.hash, bool_or(r.role = 0) AS own,
+                     any_value(s.sid) AS sid, any_value(s.uid) AS uid, any_value(c.cluster) AS cluster
+              FROM read_parquet('{_glob(roles)}') r JOIN site s USING (page) JOIN cl c USING (page)
+              GROUP BY r.page, r.hash;
             CREATE OR REPLACE TABLE pc AS
-              SELECT s.site, p.hash, c.cluster, count(*) AS pages, count(*) FILTER (WHERE p.own) AS own
-              FROM ph p JOIN site s USING (page) JOIN cl c USING (page)
-              GROUP BY ALL;
+              SELECT sid, hash, cluster, count(*) AS pages, count(*) FILTER (WHERE own) AS own
+              FROM ph GROUP BY ALL;
             CREATE OR REPLACE TABLE claims AS
-              SELECT site, hash, cluster FROM pc WHERE own >= 1 AND own * 2 >= pages;
-            -- fetches of one url: blocks missing from some fetches rotate (teasers, not the article)
-            CREATE OR REPLACE TABLE fetches AS
-              SELECT url, count(*) AS m FROM site WHERE url IS NOT NULL GROUP BY url HAVING count(*) > 1;
+              SELECT sid, hash, cluster FROM pc WHERE own >= 1 AND own * 2 >= pages;
             CREATE OR REPLACE TABLE ufreq AS
-              SELECT s.url, p.hash, count(*) AS n
-              FROM ph p JOIN site s USING (page) JOIN fetches f ON f.url = s.url
-              GROUP BY ALL;
+              SELECT uid, hash, count(*) AS n FROM ph WHERE uid IS NOT NULL GROUP BY ALL;
             CREATE OR REPLACE TABLE agg AS
-              SELECT p.site, p.hash, count(*) AS n_clusters, count(c.cluster) AS n_claims
-              FROM pc p LEFT JOIN claims c USING (site, hash, cluster) GROUP BY ALL;
+              SELECT p.sid, p.hash, count(*) AS n_clusters, count(c.cluster) AS n_claims, any_value(d.df) AS df
+              FROM pc p LEFT JOIN claims c USING (sid, hash, cluster) JOIN df1 d USING (sid, hash)
+              GROUP BY ALL;
         """)
         pages = pages() if callable(pages) else pages
+        # "Label: rest" blocks (a few per page): the spread of their rest, joined apart so that the
+        # main export below builds one hash table per lookup, not two
+        self.con.execute(f"""
+            CREATE OR REPLACE TABLE rest AS
+              SELECT b.page, b.pos, coalesce(ra.n_claims, 0) AS rest_claims,
+                     rc.cluster IS NOT NULL AS rest_claimed_here
+              FROM (SELECT * FROM {self._blocks(pages, "page, pos, rest_hash")} WHERE rest_hash <> 0) b
+                   JOIN site s USING (page) JOIN cl USING (page)
+                   LEFT JOIN agg ra ON ra.sid = s.sid AND ra.hash = b.rest_hash
+                   LEFT JOIN claims rc ON rc.sid = s.sid AND rc.hash = b.rest_hash AND rc.cluster = cl.cluster;
+        """)
         self._export("signals2", f"""
-            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars,
+            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, b.mark, b.box,
                    a.n_clusters, a.n_claims, cm.cluster IS NOT NULL AS claimed_here,
-                   coalesce(uf.n, 0) AS copies_with, coalesce(f.m, 0) AS copies, d.df,
-                   coalesce(ra.n_claims, 0) AS rest_claims, rc.cluster IS NOT NULL AS rest_claimed_here
+                   coalesce(uf.n, 0) AS copies_with, s.copies, a.df,
+                   coalesce(r.rest_claims, 0) AS rest_claims, coalesce(r.rest_claimed_here, false) AS rest_claimed_here
             FROM {self._blocks(pages)} b JOIN site s USING (page) JOIN cl USING (page)
-                 JOIN agg a ON a.site = s.site AND a.hash = b.hash
-                 JOIN df1 d ON d.site = s.site AND d.hash = b.hash
-                 LEFT JOIN fetches f ON f.url = s.url
-                 LEFT JOIN ufreq uf ON uf.url = s.url AND uf.hash = b.hash
-                 LEFT JOIN claims cm ON cm.site = s.site AND cm.hash = b.hash AND cm.cluster = cl.cluster
-                 LEFT JOIN agg ra ON b.rest_hash <> 0 AND ra.site = s.site AND ra.hash = b.rest_hash
-                 LEFT JOIN claims rc ON b.rest_hash <> 0 AND rc.site = s.site AND rc.hash = b.rest_hash
-                                        AND rc.cluster = cl.cluster""", shard_pages)
+                 JOIN agg a ON a.sid = s.sid AND a.hash = b.hash
+                 LEFT JOIN ufreq uf ON uf.uid = s.uid AND uf.hash = b.hash
+                 LEFT JOIN claims cm ON cm.sid = s.sid AND cm.hash = b.hash AND cm.cluster = cl.cluster
+                 LEFT JOIN rest r ON r.page = b.page AND r.pos = b.pos""", shard_pages)
 
     def __enter__(self) -> SpreadIndex:
         return self
@@ -185,7 +222,7 @@ def _pass1(r: dict[str, np.ndarray]) -> BlockSignals:
     return BlockSignals(prose=prose, bullet=r["bullet"].astype(bool), fragment=r["fragment"].astype(bool),
                         foreign=np.zeros(n, bool),
                         elsewhere=np.zeros(n, bool), label=repeated | template | reference, repeated=repeated,
-                        weight=weight, nwords=r["nwords"], nchars=r["nchars"])
+                        weight=weight, nwords=r["nwords"], nchars=r["nchars"], mark=r["mark"], box=r["box"])
 
 
 def _pass2(r: dict[str, np.ndarray]) -> BlockSignals:
@@ -205,7 +242,7 @@ def _pass2(r: dict[str, np.ndarray]) -> BlockSignals:
                         fragment=r["fragment"].astype(bool),
                         foreign=foreign | related, elsewhere=elsewhere, label=r["in_page"] >= 2,
                         repeated=r["in_page"] >= 2,
-                        weight=np.ones(n), nwords=r["nwords"], nchars=r["nchars"])
+                        weight=np.ones(n), nwords=r["nwords"], nchars=r["nchars"], mark=r["mark"], box=r["box"])
 
 
 def _in_page_counts(page: np.ndarray, hashes: np.ndarray) -> np.ndarray:

@@ -31,10 +31,18 @@ def tokenize(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(owner, hash) of every lower-cased word of `texts`, in order: owner is the text's index.
 
     Arrow splits, trims and dictionary-encodes the words in C++ (no regex: a
-    Unicode regex split costs three times as much); each distinct word is
-    hashed once with xxh3 (a shard has far fewer distinct words than words).
+    Unicode regex split costs three times as much).
     """
-    toks = pc.ascii_split_whitespace(pc.utf8_lower(texts))
+    return hash_token_lists(pc.ascii_split_whitespace(pc.utf8_lower(texts)))
+
+
+def hash_token_lists(toks: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, hash) of the tokens of lists of lower-cased tokens, trimmed of the punctuation around them.
+
+    Each distinct word is hashed once with xxh3 (a shard has far fewer distinct
+    words than words). `block_table` hands its own split words here, so a page
+    is split into words only once for its raw-page signature.
+    """
     flat = pc.utf8_trim(pc.list_flatten(toks), characters=EDGE_PUNCTUATION)
     owner = pc.list_parent_indices(toks)
     keep = pc.not_equal(flat, "")

@@ -35,6 +35,19 @@ def estimate_chunked(sig: np.ndarray, counts: np.ndarray, a: np.ndarray, b: np.n
     return j, c
 
 
+def unique_pairs(pairs: np.ndarray) -> np.ndarray:
+    """Distinct unordered pairs, each as (low, high), sorted; page numbers below 2**32.
+
+    One sort of a 64-bit key per pair (np.unique(axis=0) sorts rows as
+    structured records, 20 times slower).
+    """
+    lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
+    key = np.sort((lo.astype(np.uint64) << np.uint64(32)) | hi.astype(np.uint64))
+    key = key[np.r_[True, key[1:] != key[:-1]]]
+    return np.stack([(key >> np.uint64(32)).astype(np.int64), (key & np.uint64(0xFFFFFFFF)).astype(np.int64)],
+                    axis=1)
+
+
 def verify_pairs(pairs: np.ndarray, sig: np.ndarray, counts: np.ndarray, opts: DedupOptions,
                  site: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs that carry one article, with their estimated Jaccard and containment.
@@ -48,7 +61,7 @@ def verify_pairs(pairs: np.ndarray, sig: np.ndarray, counts: np.ndarray, opts: D
     if len(pairs) == 0:
         empty = np.empty(0)
         return pairs, empty, empty
-    pairs = np.unique(np.sort(pairs, axis=1), axis=0)
+    pairs = unique_pairs(pairs)
     a, b = pairs[:, 0], pairs[:, 1]
     j, c = estimate_chunked(sig, counts, a, b)  # bounded memory: CHUNK pairs of signatures at a time
     ok_pages = (counts[a] > 0) & (counts[b] > 0)

@@ -9,7 +9,7 @@ same function on the same files gives the same bytes wherever it runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from ..config import RunConfig
@@ -17,8 +17,11 @@ from .local import LocalExecutor
 
 
 class Executor(Protocol):
-    def map(self, fn: Callable, args: tuple, todo: list[int], on_done: Callable[[int], None]) -> None:
-        """Run fn(args[0], i, *args[1:]) for every shard i in `todo`; call on_done(i) as each finishes."""
+    def map(self, fn: Callable, args: tuple, todo: Iterable[int], on_done: Callable[[int], None]) -> None:
+        """Run fn(args[0], i, *args[1:]) for every shard i in `todo`; call on_done(i) as each finishes.
+
+        `todo` may be a generator that produces shards while earlier ones run.
+        """
 
     def close(self) -> None: ...
 

@@ -7,9 +7,10 @@ Ray is an optional extra: ``pip install thresher[ray]``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from ..errors import ConfigError
+from .memory import run_shard
 
 
 def _ray():
@@ -30,16 +31,20 @@ class RayExecutor:
             self._started = True
         self.ray = ray
 
-    def map(self, fn: Callable, args: tuple, todo: list[int], on_done: Callable[[int], None]) -> None:
-        if not todo:
-            return
-        task = self.ray.remote(fn)
-        pending = {task.remote(args[0], i, *args[1:]): i for i in todo}
+    def map(self, fn: Callable, args: tuple, todo: Iterable[int], on_done: Callable[[int], None]) -> None:
+        task = self.ray.remote(run_shard)
+        pending: dict = {}
+        for i in todo:  # may be a generator still producing shards
+            pending[task.remote(fn, args[0], i, *args[1:])] = i
+            self._reap(pending, on_done, timeout=0)
         while pending:
-            ready, _ = self.ray.wait(list(pending), num_returns=1)
-            for ref in ready:
-                self.ray.get(ref)  # re-raises a task's error here, in the driver
-                on_done(pending.pop(ref))
+            self._reap(pending, on_done, timeout=None)
+
+    def _reap(self, pending: dict, on_done: Callable[[int], None], timeout: float | None) -> None:
+        ready, _ = self.ray.wait(list(pending), num_returns=1, timeout=timeout)
+        for ref in ready:
+            self.ray.get(ref)  # re-raises a task's error here, in the driver
+            on_done(pending.pop(ref))
 
     def close(self) -> None:
         if self._started:

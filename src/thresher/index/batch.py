@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -45,7 +46,7 @@ from ..plan import check, make_plan
 from ..progress import Progress
 from ..stages import blocks_shard, signatures_shard
 from ..work import WorkDir, atomic_write, write_parquet
-from ..writers.output import publish, write_outputs
+from ..writers.output import Totals, decide, publish, rows_shard, write_decisions, write_outputs
 from .delta import attach_previous, pass1_candidates, pass2_candidates
 from .refresh import select_index_shard
 from .store import FORMAT, Batch, IndexStore, IndexStoreError, Meta, settings_of
@@ -90,13 +91,14 @@ def run_indexed(paths: Sequence[Path], out: Path, config: RunConfig) -> Summary:
                         times=times)
             t = time.perf_counter()
             cluster = pq.read_table(version / "clusters2.parquet").column("cluster").to_numpy()
-            with progress.stage("writing", None):
-                totals = write_outputs(WorkDir(version), out, meta.shards, cluster,
-                                       jaccard_floor=config.dedup.jaccard,
-                                       containment_floor=config.dedup.containment, jsonl=config.jsonl,
-                                       only_shards=range(batch.first_shard, batch.first_shard + batch.shards))
+            mine_shards = list(range(batch.first_shard, batch.first_shard + batch.shards))
+            with progress.stage("writing", len(mine_shards)) as tick:
+                totals = _write(version, out, meta, cluster, jsonl=config.jsonl, only_shards=mine_shards,
+                                run=lambda fn, args, todo: executor.map(fn, args, todo, lambda i: tick(1)))
             times["write"] = round(time.perf_counter() - t, 3)
-            if not done:
+            if done:  # the live version: leave it as the update made it
+                _drop_derived(version)
+            else:
                 t = time.perf_counter()
                 store.commit(version, meta)
                 times["index commit"] = round(time.perf_counter() - t, 3)
@@ -116,6 +118,31 @@ def run_indexed(paths: Sequence[Path], out: Path, config: RunConfig) -> Summary:
     publish(out, names)
     work.mark("published")
     return summary
+
+
+def _write(version: Path, out: Path, meta: Meta, cluster: np.ndarray, *, jsonl: bool,
+           only_shards: list[int] | None = None,
+           run: Callable[[Callable, tuple, list[int]], None] | None = None) -> Totals:
+    """OUT's files (see `write_outputs`) from the version's shards: decisions over all pages, rows for the
+    shards written (`only_shards`, or all), by `run` (an executor's map) or here."""
+    work = WorkDir(version)
+    settings = meta.settings
+    d = decide(work, meta.shards, cluster, jaccard_floor=settings["DedupOptions.jaccard"],
+               containment_floor=settings["DedupOptions.containment"])
+    write_decisions(work, meta.shards, d)
+    todo = list(range(meta.shards)) if only_shards is None else only_shards
+    if run is not None:
+        run(rows_shard, (version, jsonl), todo)
+    else:
+        for i in todo:
+            rows_shard(version, i, jsonl)
+    return write_outputs(work, out, meta.shards, d, jsonl=jsonl, only_shards=only_shards)
+
+
+def _drop_derived(version: Path) -> None:
+    """Remove the output rows and decisions written into a live version (derived, not part of the index)."""
+    for name in ("decide", "rows"):
+        shutil.rmtree(version / name, ignore_errors=True)
 
 
 def _clusters_touched(cluster: np.ndarray, mine: np.ndarray) -> int:
@@ -152,7 +179,7 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
             executor.map(fn, args, todo, lambda i: tick(1))
 
     t = time.perf_counter()
-    each(blocks_shard, (version,), new, "blocks")
+    each(blocks_shard, (version, config.dedup), new, "blocks")
     times["blocks"] = round(time.perf_counter() - t, 3)
     with SpreadIndex(version, threads=config.n_workers) as index:  # one connection: pass 2 reuses pass 1's counts
         attached = attach_previous(index.con, live)
@@ -171,7 +198,7 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
                  f"content, pass {pass_no}")
             times[f"content{pass_no}"] = round(time.perf_counter() - t, 3)
             t = time.perf_counter()
-            each(signatures_shard, (version, f"roles{pass_no}", config.dedup, pass_no == 2), new,
+            each(signatures_shard, (version, f"roles{pass_no}", config.dedup), new,
                  f"minhash, pass {pass_no}")
             res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no),
                         site=_site_codes(work, shards))
@@ -196,8 +223,9 @@ def export_index(index: str | Path, out: str | Path, *, jsonl: bool = False) -> 
             raise IndexStoreError(f"{store.root} holds no index: make one with thresher run ... --index "
                                   f"{store.root}")
         cluster = pq.read_table(live / "clusters2.parquet").column("cluster").to_numpy()
-        totals = write_outputs(WorkDir(live), out, meta.shards, cluster,
-                               jaccard_floor=meta.settings["DedupOptions.jaccard"],
-                               containment_floor=meta.settings["DedupOptions.containment"], jsonl=jsonl)
+        try:
+            totals = _write(live, out, meta, cluster, jsonl=jsonl)
+        finally:
+            _drop_derived(live)
     publish(out, ["pages.parquet", "clusters.parquet"] + (["pages.jsonl"] if jsonl else []))
     return totals.pages

@@ -33,8 +33,11 @@ from ..errors import ThresherError
 
 FORMAT = 1
 # shard stages that make up the index; everything else in a version is derived and rebuilt per update
+# (spread.duckdb is not among them: a version builds its own, and reopens it only if that build finished)
 STAGES = ("pages", "blocks", "roles1", "roles2", "sig1", "count1", "chash1", "keys1", "sig2", "count2", "chash2",
-          "keys2", "rawsig", "rawcount", "bits1", "weight1", "run1", "bits2", "weight2", "run2", "runkeys1")
+          "keys2", "rawsig", "rawcount", "run1", "runkeys1")
+# per-update files not kept in a version (the output rows are written again from its shards)
+DERIVED = ("signals1", "signals2", "duckdb-tmp", "done", "decide", "rows")
 VERSION = re.compile(r"\.?v\d{6}(\.tmp)?")
 
 
@@ -167,7 +170,7 @@ class IndexStore:
         if final.exists():
             shutil.rmtree(final)
         # derived and not needed again; spread.duckdb stays: the next update compares its counts with it
-        for name in ("signals1", "signals2", "duckdb-tmp", "done"):
+        for name in DERIVED:
             shutil.rmtree(tmp / name, ignore_errors=True)
         os.replace(tmp, final)
         _write_synced(self.root / ".CURRENT.tmp", final.name)

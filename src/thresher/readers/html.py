@@ -28,6 +28,7 @@ that is bad input (named error, or a counted skip with ``--on-error skip``).
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import zlib
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..blocks import marks
 from ..config import ReadOptions
 from ..document import Page, Skip
 from ..errors import InputError
@@ -65,6 +67,17 @@ LINK_SHARE = 0.8  # ... when at least this share of the block's visible characte
 # the element a page marks as its article, in order of trust: when a page marks exactly one, with enough text
 MAIN = ('[itemprop="articleBody"]', "article", "main", '[role="main"]')
 MAIN_MIN_CHARS = 400
+# the page's JSON-LD articleBody marks the lines it contains (LD_MIN_WORDS words or more), when it is this long
+# and the lines it contains hold this share of it (else it is a summary, or another page's text)
+LD_MIN_CHARS = 400
+LD_MIN_WORDS = 5
+LD_MIN_SHARE = 0.5
+# sentinels put into the tree before text extraction, read back per line (private-use characters)
+_SENTINEL = 0xF0000
+_MAIN_OPEN, _MAIN_CLOSE = chr(_SENTINEL + 0x100), chr(_SENTINEL + 0x101)
+_BOX = 0xF1000  # + the paragraph's box number
+_SENTINELS = re.compile("[\U000F0000-\U000FFFFD]")
+_WORD = re.compile(r"\w+")
 # lexbor's tree builder takes time quadratic in nesting depth; a page nested deeper than this (an estimate
 # from its container tags) is hostile or broken, and gets only the text extraction, not the DOM edits above
 MAX_DEPTH = 3000
@@ -74,10 +87,11 @@ _CONTAINER_TAG = re.compile(rb"<(/?)(?:div|span|section|article|main|aside|ul|ol
 
 @dataclass(slots=True, frozen=True)
 class HtmlText:
-    """What thresher takes from one HTML page: its text as lines, and its url when the page names one."""
+    """What thresher takes from one HTML page: its text as lines, its url when the page names one, line marks."""
 
     text: str
     url: str | None
+    marks: bytes | None = None  # `blocks.marks` of each line of text, or None
 
 
 def _lib(what: str = "reading HTML"):
@@ -206,11 +220,115 @@ def _too_deep(html: str) -> bool:
     return False
 
 
+def _ld_bodies(tree) -> list[str]:
+    """The ``articleBody`` strings of the page's JSON-LD (anywhere in each script's objects)."""
+    out: list[str] = []
+
+    def walk(x: object) -> None:
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k == "articleBody" and isinstance(v, str):
+                    out.append(v)
+                else:
+                    walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    for node in tree.css('script[type="application/ld+json"]'):
+        try:
+            walk(json.loads(node.text(deep=True) or "null"))
+        except (ValueError, RecursionError):
+            continue
+    return out
+
+
+def _words(s: str) -> str:
+    return " ".join(_WORD.findall(s.lower()))
+
+
+def _prepend(node, sentinel: str) -> None:
+    first = node.child
+    if first is not None:
+        first.insert_before(sentinel)
+    else:
+        node.insert_child(sentinel)
+
+
+def _mark_tags(body, main) -> None:
+    """Put sentinel characters at the start of each heading and paragraph, and around the article element.
+
+    A paragraph's sentinel names its box: paragraphs with one parent element share one.
+    """
+    for node in body.css("h1, h2, h3, h4, h5, h6"):
+        _prepend(node, chr(_SENTINEL + (marks.H1 if node.tag == "h1" else marks.HEADING)))
+    boxes: dict[int, int] = {}
+    for node in body.css("p"):
+        parent = node.parent
+        if parent is None:
+            continue
+        box = boxes.setdefault(parent.mem_id, len(boxes) + 1)
+        if _BOX + box > 0xFFFFD:
+            break
+        _prepend(node, chr(_BOX + box))
+    if main is not None:
+        first = main.child
+        if first is not None:
+            first.insert_before(_MAIN_OPEN)
+            main.insert_child(_MAIN_CLOSE)
+
+
+def _lines_and_marks(text: str, ld: list[str], has_main: bool, title: str) -> tuple[str, bytes | None]:
+    """The text without sentinels, one ``\\n`` between lines, and its marks (`blocks.marks.pack`)."""
+    lines = text.splitlines()
+    flags = bytearray(len(lines))
+    boxes = [0] * len(lines)
+    inside = False
+    for k, line in enumerate(lines):
+        if _SENTINELS.search(line) is None:
+            flags[k] = marks.MAIN if inside else 0
+            continue
+        f = marks.MAIN if inside or _MAIN_OPEN in line else 0
+        for c in _SENTINELS.findall(line):
+            if c == _MAIN_OPEN:
+                inside = True
+            elif c == _MAIN_CLOSE:
+                inside = False
+            elif ord(c) >= _BOX:
+                boxes[k] = boxes[k] or ord(c) - _BOX
+            else:
+                f |= ord(c) - _SENTINEL
+        flags[k] = f
+        lines[k] = _SENTINELS.sub("", line)
+    parts = marks.title_parts(title)
+    for k, line in enumerate(lines):
+        if (parts and marks.TITLE_MIN_WORDS <= len(line.split()) <= marks.TITLE_MAX_WORDS
+                and marks.compact(line) in parts):
+            flags[k] |= marks.TITLE
+    bodies = [_words(b) for b in ld]
+    bodies = [b for b in bodies if len(b) >= LD_MIN_CHARS]
+    if bodies:
+        matched = 0
+        for k, line in enumerate(lines):
+            w = _words(line)
+            if w.count(" ") + 1 >= LD_MIN_WORDS and any(w in b for b in bodies):
+                flags[k] |= marks.LD_BODY
+                matched += len(w)
+        if matched >= LD_MIN_SHARE * max(len(b) for b in bodies):
+            for k in range(len(flags)):
+                flags[k] |= marks.HAS_LD
+    if has_main:
+        for k in range(len(flags)):
+            flags[k] |= marks.HAS_MAIN
+    return "\n".join(lines), marks.pack(list(flags), boxes)
+
+
 def html_to_text(html: str, *, boilerplate: bool = True) -> HtmlText:
-    """The page's text, one line per block element, and its canonical url.
+    """The page's text, one line per block element, its canonical url, and what the markup says of each line.
 
     With ``boilerplate=False`` the markup that is boilerplate by tag, role or
-    link density alone is kept (only what is never text is dropped).
+    link density alone is kept (only what is never text is dropped), and no
+    marks are set.
     """
     extract, lexbor = _lib()
     skip = NOT_TEXT + (BOILERPLATE if boilerplate else ())
@@ -220,17 +338,24 @@ def html_to_text(html: str, *, boilerplate: bool = True) -> HtmlText:
     tree = lexbor.LexborHTMLParser(html)
     url = _page_url(tree)
     body = tree.body
+    ld: list[str] = []
+    main = None
     if boilerplate and body is not None:
+        ld = _ld_bodies(tree)
         for node in body.css(", ".join(skip)):  # before measuring link density and article size
             node.decompose()
         _drop_link_blocks(body)
         main = _main_container(body)
-        html = main.html if main is not None else tree.html
+        _mark_tags(body, main)
     # alt texts are dropped with <img> itself: alt_texts=False drops whole <figure>s, captions included
-    text = extract.extract_plain_text(html, preserve_formatting=True, main_content=False, list_bullets=True,
+    text = extract.extract_plain_text(tree.html, preserve_formatting=True, main_content=False, list_bullets=True,
                                       alt_texts=True, links=False, form_fields=False, noscript=False,
                                       skip_elements=list(skip))
-    return HtmlText(text=text, url=url)
+    if not boilerplate:
+        return HtmlText(text=text, url=url)
+    title = tree.css_first("title")
+    text, flags = _lines_and_marks(text, ld, main is not None, title.text(deep=True) if title is not None else "")
+    return HtmlText(text=text, url=url, marks=flags)
 
 
 def page_from_html(data: bytes, *, pid: str, source: str, record: int, fallback_site: str,
@@ -244,7 +369,8 @@ def page_from_html(data: bytes, *, pid: str, source: str, record: int, fallback_
     got = html_to_text(html)
     text = check_text(got.text, source, record, options)
     url = url or got.url
-    return Page(id=pid, text=text, url=url, site=host_of(url) or fallback_site, source=source, record=record)
+    return Page(id=pid, text=text, url=url, site=host_of(url) or fallback_site, source=source, record=record,
+                marks=got.marks)
 
 
 def _read_bytes(path: Path, options: ReadOptions) -> bytes:

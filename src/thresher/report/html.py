@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.dataset as ds
 
 from .. import __version__
@@ -240,10 +239,8 @@ def _pairs(db: _Db, files: _Files, settings: dict) -> list[_Pair]:
     from ..explain import Run, _sets, _shared_passages, similarity
 
     class _StagedRun(Run):
-        def __init__(self) -> None:  # Run over the (maybe not yet published) pages file, without its text
-            pages = ds.dataset(files.pages)  # (a page lookup would read every page's text otherwise)
-            self.out, self.work = files.out, files.work
-            self.pages = pages.replace_schema(pa.schema([f for f in pages.schema if f.name != "text"]))
+        def __init__(self) -> None:  # Run over the (maybe not yet published) pages file
+            self.out, self.work, self.pages_file = files.out, files.work, files.pages
 
     run = _StagedRun()
     hasher = MinHasher(shingle=int(settings.get("shingle", 5)))

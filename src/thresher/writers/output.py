@@ -7,9 +7,9 @@ interrupted run never leaves output that looks complete.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +23,7 @@ from ..content import CHROME, TEASER
 from ..dedup.global_ import stack
 from ..dedup.verify import estimate_chunked
 from ..stages import content_texts
-from ..work import WorkDir
+from ..work import WorkDir, atomic_write, write_parquet
 
 PAGES_SCHEMA = pa.schema([
     ("id", pa.string()),
@@ -45,6 +45,9 @@ PAGES_SCHEMA = pa.schema([
 ])
 
 EXACT, NEAR, CONTAINED, EMPTY = "exact_duplicate", "near_duplicate", "contained", "empty"
+
+
+REASON_NAMES = [None, EXACT, NEAR, CONTAINED, EMPTY]  # reason codes 0..4 (0: kept)
 
 
 @dataclass(slots=True)
@@ -69,29 +72,26 @@ class Decisions:
 
     cluster: np.ndarray
     rep: np.ndarray
-    ids: np.ndarray
+    ids: pa.Array
     empty: np.ndarray
     sim: np.ndarray
     raw_sim: np.ndarray
     cont: np.ndarray
-    content_hash: np.ndarray
-    jaccard_floor: float
-    containment_floor: float
+    reason: np.ndarray  # a code into REASON_NAMES
 
-    def reason(self, p: int) -> tuple[str | None, str | None]:
-        """(reason, duplicate_of) of page p: None, None for a kept page."""
-        if self.empty[p]:
-            return EMPTY, None
-        r = self.rep[p]
-        if r == p:
-            return None, None
-        if self.content_hash[p] == self.content_hash[r]:
-            reason = EXACT
-        elif self.sim[p] >= self.jaccard_floor or self.cont[p] < self.containment_floor:
-            reason = NEAR
-        else:
-            reason = CONTAINED
-        return reason, self.ids[r]
+    def table(self, lo: int, hi: int) -> pa.Table:
+        """The decision columns of pages lo..hi-1 (one shard)."""
+        reason = self.reason[lo:hi]
+        dup = (reason != 0) & ~self.empty[lo:hi]
+        return pa.table({
+            "cluster": pa.array(self.cluster[lo:hi], pa.int64()), "kept": pa.array(reason == 0),
+            "reason": pa.array(REASON_NAMES, pa.string()).take(pa.array(reason)),
+            "duplicate_of": pc.if_else(pa.array(dup), self.ids.take(pa.array(self.rep[lo:hi])),
+                                       pa.scalar(None, pa.string())),
+            "similarity": pa.array(self.sim[lo:hi], pa.float32(), from_pandas=True),
+            "page_similarity": pa.array(self.raw_sim[lo:hi], pa.float32(), from_pandas=True),
+            "containment": pa.array(self.cont[lo:hi], pa.float32(), from_pandas=True),
+        })
 
 
 class RowGroupWriter:
@@ -124,24 +124,23 @@ class RowGroupWriter:
 
 
 def representatives(cluster: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Per page, the page kept for its cluster: most own-content shingles, then lowest index."""
+    """Per page, the page kept for its cluster: most own-content shingles, then lowest index.
+
+    `cluster` labels are page numbers (each component's lowest page).
+    """
     n = len(cluster)
     order = np.lexsort((np.arange(n), -counts.astype(np.int64), cluster))
     first = np.ones(n, dtype=bool)
     first[1:] = cluster[order][1:] != cluster[order][:-1]
     leaders = order[first]
-    rep_of_cluster = dict(zip(cluster[leaders].tolist(), leaders.tolist(), strict=True))
-    rep = np.fromiter((rep_of_cluster[c] for c in cluster.tolist()), dtype=np.int64, count=n)
-    return rep
+    rep_of_cluster = np.zeros(n, dtype=np.int64)
+    rep_of_cluster[cluster[leaders]] = leaders
+    return rep_of_cluster[cluster]
 
 
-def write_outputs(work: WorkDir, out: Path, shards: int, cluster: np.ndarray, *, jaccard_floor: float,
-                  containment_floor: float, jsonl: bool, only_shards: Sequence[int] | None = None) -> Totals:
-    """Write OUT/.pages.parquet.tmp etc. and return the totals; `publish` renames them.
-
-    `only_shards`: write the pages of these shards only, and the clusters that
-    have a member among them (a batch added to an index, `thresher.index`).
-    """
+def decide(work: WorkDir, shards: int, cluster: np.ndarray, *, jaccard_floor: float,
+           containment_floor: float) -> Decisions:
+    """Representatives, reasons and similarities of every page, vectorised over the corpus."""
     sig = stack(work, "sig2", shards)
     counts = np.asarray(stack(work, "count2", shards))
     rawsig = stack(work, "rawsig", shards)
@@ -159,40 +158,113 @@ def write_outputs(work: WorkDir, out: Path, shards: int, cluster: np.ndarray, *,
     raw_sim = np.full(n, np.nan, dtype=np.float32)
     sim[others], cont[others], raw_sim[others] = j, c, rj
     content_hash = np.asarray(stack(work, "chash2", shards))
-    ids = np.concatenate([pq.read_table(work.shard("pages", i), columns=["id"]).column("id").to_numpy(
-        zero_copy_only=False) for i in range(shards)]).astype(object)
+    reason = np.zeros(n, dtype=np.int8)
+    near = (sim[others] >= jaccard_floor) | (cont[others] < containment_floor)
+    reason[others] = np.where(content_hash[others] == content_hash[rep[others]], 1, np.where(near, 2, 3))
+    reason[empty] = 4
+    ids = pa.concat_arrays([pq.read_table(work.shard("pages", i), columns=["id"]).column("id").combine_chunks()
+                            for i in range(shards)]) if shards else pa.array([], pa.string())
+    return Decisions(cluster=cluster, rep=rep, ids=ids, empty=empty, sim=sim, raw_sim=raw_sim, cont=cont,
+                     reason=reason)
 
-    decisions = Decisions(cluster=cluster, rep=rep, ids=ids, empty=empty, sim=sim, raw_sim=raw_sim, cont=cont,
-                          content_hash=content_hash, jaccard_floor=jaccard_floor,
-                          containment_floor=containment_floor)
-    totals = Totals(pages=n)
-    tmp_pages = out / ".pages.parquet.tmp"
-    writer = RowGroupWriter(tmp_pages, PAGES_SCHEMA)
-    jf = (out / ".pages.jsonl.tmp").open("w", encoding="utf-8") if jsonl else None
-    try:
-        for i in range(shards) if only_shards is None else only_shards:
-            meta = pq.read_table(work.shard("pages", i), columns=["page", "id", "url", "site", "source", "record",
-                                                                   "text"])
-            pages, texts, _ = content_texts(work.root, i, "roles2")
-            meta = (meta.drop_columns(["text"]).append_column("content", pa.array(texts, pa.string()))
-                    .append_column("bytes_in", pc.binary_length(meta.column("text").cast(pa.binary()))))
-            rows = _rows(meta, pages, decisions, _role_bytes(work, i, pages), totals)
-            writer.write_table(rows)
-            if jf is not None:
+
+def write_decisions(work: WorkDir, shards: int, d: Decisions) -> None:
+    """work/decide/shard-i.parquet: each shard's slice of the decisions, for `rows_shard`."""
+    lo = 0
+    for i in range(shards):
+        hi = lo + pq.ParquetFile(work.shard("pages", i)).metadata.num_rows
+        write_parquet(work.shard("decide", i), d.table(lo, hi))
+        lo = hi
+
+
+def rows_shard(root: Path, i: int, jsonl: bool) -> None:
+    """work/rows/shard-i.parquet (and .jsonl with `jsonl`): the output rows of one shard's pages."""
+    work = WorkDir(root)
+    meta = pq.read_table(work.shard("pages", i), columns=["id", "url", "site", "source", "record", "text"])
+    pages, texts, _ = content_texts(root, i, "roles2")
+    chrome, teaser = _role_bytes(work, i, pages)
+    d = pq.read_table(work.shard("decide", i))
+    rows = pa.table({
+        "id": meta.column("id"), "url": meta.column("url"), "site": meta.column("site"),
+        **{k: d.column(k) for k in ("cluster", "kept", "reason", "duplicate_of", "similarity", "page_similarity",
+                                    "containment")},
+        "text": texts,
+        "bytes_in": pc.binary_length(meta.column("text").cast(pa.binary())).cast(pa.int64()),
+        "chrome_bytes": pa.array(chrome, pa.int64()), "teaser_bytes": pa.array(teaser, pa.int64()),
+        "source": meta.column("source"), "record": meta.column("record"),
+    }, schema=PAGES_SCHEMA)
+    atomic_write(work.shard("rows", i), lambda p: pq.write_table(rows, p, compression="none"))
+    if jsonl:
+        def _w(p: Path) -> None:
+            with p.open("w", encoding="utf-8") as f:
                 for r in rows.select(["id", "url", "site", "cluster", "kept", "reason", "duplicate_of",
                                       "similarity", "text"]).to_pylist():
-                    jf.write(json.dumps(r, ensure_ascii=False) + "\n")
+                    f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        atomic_write(work.shard("rows", i, "jsonl"), _w)
+
+
+def write_outputs(work: WorkDir, out: Path, shards: int, d: Decisions, *, jsonl: bool,
+                  only_shards: Sequence[int] | None = None) -> Totals:
+    """Write OUT/.pages.parquet.tmp etc. from the rows shards and return the totals; `publish` renames them.
+
+    `only_shards`: write the pages of these shards only (their rows shards must
+    exist), and the clusters that have a member among them (a batch added to an
+    index, `thresher.index`).
+    """
+    totals = Totals(pages=len(d.cluster))
+    writer = RowGroupWriter(out / ".pages.parquet.tmp", PAGES_SCHEMA)
+    jf = (out / ".pages.jsonl.tmp").open("wb") if jsonl else None
+    try:
+        for i in range(shards) if only_shards is None else only_shards:
+            rows = pq.read_table(work.shard("rows", i))
+            writer.write_table(rows)
+            _count(rows, totals)
+            if jf is not None:
+                with work.shard("rows", i, "jsonl").open("rb") as part:
+                    shutil.copyfileobj(part, jf)
     finally:
         writer.close()
         if jf is not None:
             jf.close()
     touched = None
     if only_shards is not None:
-        touched = np.zeros(n, dtype=bool)
+        touched = np.zeros(len(d.cluster), dtype=bool)
         for i in only_shards:
             touched[pq.read_table(work.shard("pages", i), columns=["page"]).column("page").to_numpy()] = True
-    _write_clusters(out / ".clusters.parquet.tmp", decisions, touched)
+    _write_clusters(out / ".clusters.parquet.tmp", d, touched)
     return totals
+
+
+def _count(rows: pa.Table, totals: Totals) -> None:
+    """Add one shard's rows to the totals (sites in order of first appearance)."""
+    reason = rows.column("reason").to_numpy(zero_copy_only=False)
+    own = pc.binary_length(rows.column("text").cast(pa.binary())).to_numpy(zero_copy_only=False).astype(np.int64)
+    kept = rows.column("kept").to_numpy(zero_copy_only=False)
+    empty = reason == EMPTY
+    dup = ~kept & ~empty
+    bytes_in, chrome, teaser = (rows.column(k).to_numpy().astype(np.int64)
+                                for k in ("bytes_in", "chrome_bytes", "teaser_bytes"))
+    totals.kept += int(kept.sum())
+    totals.empty += int(empty.sum())
+    totals.bytes_in += int(bytes_in.sum())
+    totals.bytes_chrome += int(chrome.sum())
+    totals.bytes_teaser += int(teaser.sum())
+    totals.bytes_out += int(own[kept].sum())
+    totals.bytes_duplicate += int(own[dup].sum())
+    for name in REASON_NAMES[1:]:
+        k = int((reason == name).sum())
+        if k:
+            totals.reasons[name] = totals.reasons.get(name, 0) + k
+    enc = pc.dictionary_encode(rows.column("site")).combine_chunks()
+    code, names = enc.indices.to_numpy(), enc.dictionary.to_pylist()
+    m = len(names)
+    sums = {"pages": np.bincount(code, minlength=m), "bytes_in": np.bincount(code, bytes_in, m),
+            "chrome": np.bincount(code, chrome, m), "teaser": np.bincount(code, teaser, m),
+            "duplicate": np.bincount(code, own * dup, m), "kept": np.bincount(code, kept, m)}
+    for k in range(m):  # dictionary order is the order of first appearance
+        s = totals.sites.setdefault(names[k], dict.fromkeys(sums, 0))
+        for key, v in sums.items():
+            s[key] += int(v[k])
 
 
 def _role_bytes(work: WorkDir, i: int, pages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -207,57 +279,9 @@ def _role_bytes(work: WorkDir, i: int, pages: np.ndarray) -> tuple[np.ndarray, n
     return chrome, teaser
 
 
-def _rows(meta: pa.Table, pages: np.ndarray, d: Decisions, role_bytes: tuple[np.ndarray, np.ndarray],
-          totals: Totals) -> pa.Table:
-    kept = (d.rep[pages] == pages) & ~d.empty[pages]
-    reasons: list[str | None] = []
-    dup_of: list[str | None] = []
-    texts = meta.column("content").to_pylist()
-    bytes_in = meta.column("bytes_in").to_numpy()
-    sites = meta.column("site").to_pylist()
-    chrome, teaser = role_bytes
-    for k, p in enumerate(pages.tolist()):
-        reason, of = d.reason(p)
-        reasons.append(reason)
-        dup_of.append(of)
-        own = len(texts[k].encode())
-        totals.bytes_in += int(bytes_in[k])
-        totals.bytes_chrome += int(chrome[k])
-        totals.bytes_teaser += int(teaser[k])
-        s = totals.sites.setdefault(sites[k], {"pages": 0, "bytes_in": 0, "chrome": 0, "teaser": 0,
-                                                "duplicate": 0, "kept": 0})
-        s["pages"] += 1
-        s["bytes_in"] += int(bytes_in[k])
-        s["chrome"] += int(chrome[k])
-        s["teaser"] += int(teaser[k])
-        if reason is None:
-            totals.kept += 1
-            totals.bytes_out += own
-            s["kept"] += 1
-        else:
-            totals.reasons[reason] = totals.reasons.get(reason, 0) + 1
-            if reason != EMPTY:
-                totals.bytes_duplicate += own
-                s["duplicate"] += own
-            else:
-                totals.empty += 1
-    return pa.table({
-        "id": meta.column("id"), "url": meta.column("url"), "site": meta.column("site"),
-        "cluster": pa.array(d.cluster[pages], pa.int64()), "kept": pa.array(kept),
-        "reason": pa.array(reasons, pa.string()), "duplicate_of": pa.array(dup_of, pa.string()),
-        "similarity": pa.array(d.sim[pages], pa.float32(), from_pandas=True),
-        "page_similarity": pa.array(d.raw_sim[pages], pa.float32(), from_pandas=True),
-        "containment": pa.array(d.cont[pages], pa.float32(), from_pandas=True),
-        "text": meta.column("content"), "bytes_in": pa.array(bytes_in, pa.int64()),
-        "chrome_bytes": pa.array(chrome, pa.int64()), "teaser_bytes": pa.array(teaser, pa.int64()),
-        "source": meta.column("source"), "record": meta.column("record"),
-    }, schema=PAGES_SCHEMA)
-
-
 def _write_clusters(path: Path, d: Decisions, touched: np.ndarray | None = None) -> None:
-    """One row per cluster of two or more pages (with a `touched` member, when given)."""
-    cluster, rep, ids, empty = d.cluster, d.rep, d.ids, d.empty
-    sim, raw_sim, cont = d.sim, d.raw_sim, d.cont
+    """One row per cluster of two or more pages (with a `touched` member, when given; vectorised)."""
+    cluster, rep, empty = d.cluster, d.rep, d.empty
     n = len(cluster)
     sizes = np.bincount(cluster, minlength=n)
     wanted = sizes[cluster] > 1
@@ -267,29 +291,27 @@ def _write_clusters(path: Path, d: Decisions, touched: np.ndarray | None = None)
         wanted &= hit[cluster]
     multi = np.flatnonzero(wanted & ~empty)
     order = multi[np.lexsort((multi, cluster[multi]))]
-    rows: dict[str, list] = {k: [] for k in ("cluster", "size", "representative", "members", "similarity_min",
-                                              "similarity_mean", "page_similarity_min", "containment_min")}
-    if len(order):
-        bounds = np.flatnonzero(np.r_[True, cluster[order][1:] != cluster[order][:-1], True])
-        for lo, hi in itertools.pairwise(bounds):
-            members = order[lo:hi]
-            others = members[members != rep[members[0]]]
-            rows["cluster"].append(int(cluster[members[0]]))
-            rows["size"].append(len(members))
-            rows["representative"].append(ids[rep[members[0]]])
-            rows["members"].append([ids[m] for m in members])
-            rows["similarity_min"].append(float(np.nanmin(sim[others])))
-            rows["similarity_mean"].append(float(np.nanmean(sim[others])))
-            rows["page_similarity_min"].append(float(np.nanmin(raw_sim[others])))
-            rows["containment_min"].append(float(np.nanmin(cont[others])))
+    starts = np.flatnonzero(np.r_[True, cluster[order][1:] != cluster[order][:-1]]) if len(order) \
+        else np.zeros(0, dtype=np.int64)
+    size = np.diff(np.r_[starts, len(order)])
+    first = order[starts]
+    # the representative's own similarities are NaN: fmin skips them, the mean leaves them out
+    sim, raw_sim, cont = d.sim[order], d.raw_sim[order], d.cont[order]
+
+    def seg_min(v: np.ndarray) -> np.ndarray:
+        return np.fmin.reduceat(v, starts) if len(order) else np.zeros(0, np.float32)
+
+    mean = np.add.reduceat(np.nan_to_num(sim.astype(np.float64)), starts) / np.maximum(size - 1, 1) \
+        if len(order) else np.zeros(0)
     table = pa.table({
-        "cluster": pa.array(rows["cluster"], pa.int64()), "size": pa.array(rows["size"], pa.int32()),
-        "representative": pa.array(rows["representative"], pa.string()),
-        "members": pa.array(rows["members"], pa.list_(pa.string())),
-        "similarity_min": pa.array(rows["similarity_min"], pa.float32()),
-        "similarity_mean": pa.array(rows["similarity_mean"], pa.float32()),
-        "page_similarity_min": pa.array(rows["page_similarity_min"], pa.float32()),
-        "containment_min": pa.array(rows["containment_min"], pa.float32()),
+        "cluster": pa.array(cluster[first], pa.int64()), "size": pa.array(size, pa.int32()),
+        "representative": d.ids.take(pa.array(rep[first], pa.int64())),
+        "members": pa.ListArray.from_arrays(pa.array(np.r_[starts, len(order)], pa.int32()),
+                                            d.ids.take(pa.array(order, pa.int64()))),
+        "similarity_min": pa.array(seg_min(sim), pa.float32()),
+        "similarity_mean": pa.array(mean, pa.float32()),
+        "page_similarity_min": pa.array(seg_min(raw_sim), pa.float32()),
+        "containment_min": pa.array(seg_min(cont), pa.float32()),
     })
     pq.write_table(table, path, compression="zstd")
 
