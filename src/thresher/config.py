@@ -74,6 +74,7 @@ class RunConfig:
     engine: str = "local"  # where per-shard work runs: "local" processes or "ray"
     ray_address: str | None = None  # a Ray cluster to join (default: start a local Ray)
     report: bool = True  # also write OUT/report.html (thresher.report)
+    work_dir: str | None = None  # with a URL as OUT: the local folder the run works in (thresher.remote)
 
     def __post_init__(self) -> None:
         if self.shard_pages < 0:
