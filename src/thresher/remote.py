@@ -241,6 +241,8 @@ def upload(local: Path, url: str, names: Sequence[str]) -> None:
     order = sorted(names, key=lambda n: n == "summary.json")
     try:
         fs.makedirs(root, exist_ok=True)
+        if fs.exists(f"{root}/summary.json"):  # an earlier run's: not a mark of completeness while we upload
+            fs.rm_file(f"{root}/summary.json")
         for name in order:
             fs.put_file(str(local / name), f"{root}/{name}")
     except Exception as e:
