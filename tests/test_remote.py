@@ -180,3 +180,5 @@ def test_cli_with_urls(bucket: str, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["run", f"{bucket}/gone/", "-o", str(tmp_path / "o"), "--quiet"]) == 1
     assert f"{bucket}/gone/: no such file or folder" in capsys.readouterr().err
     assert main(["run", str(SEEDS), "-o", str(tmp_path / "o"), "--work-dir", str(tmp_path / "w2")]) == 1
+    assert "invalid option work_dir: only with a URL as -o" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, MissingDependencyError, ThresherError
+from .errors import ConfigError, InputError, MissingDependencyError, ThresherError
 
 STAGE_DIR = ".thresher-inputs"  # beside .thresher-work: survives a manifest change, checked per file
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
@@ -254,7 +254,7 @@ def local_out(out: str | os.PathLike, work_dir: str | os.PathLike | None) -> Pat
     """The local folder a run writes in: OUT itself, or for a URL the work dir (default: per-URL cache)."""
     if not is_url(out):
         if work_dir is not None:
-            raise ThresherError("--work-dir is for a URL -o only (a local -o works in OUT/.thresher-work)")
+            raise ConfigError("work_dir", "only with a URL as -o (a local -o works in OUT/.thresher-work)")
         return Path(out)
     return Path(work_dir) if work_dir is not None else default_work_dir(str(out))
 
