@@ -182,3 +182,13 @@ def test_cli_with_urls(bucket: str, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["run", str(SEEDS), "-o", str(tmp_path / "o"), "--work-dir", str(tmp_path / "w2")]) == 1
     assert "invalid option work_dir: only with a URL as -o" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_bad_records_in_remote_files_name_the_url(bucket: str, tmp_path: Path) -> None:
+    fs = fsspec.filesystem("memory")
+    fs.pipe(f"{bucket}/bad/x.jsonl".removeprefix("memory://"), b'{"id": "a", "text": "fine"}\n{broken\n')
+    with pytest.raises(InputError, match=rf"^{bucket}/bad/x.jsonl, record 2: broken JSON.*--on-error skip"):
+        thresher.run([f"{bucket}/bad/"], tmp_path / "out", _config())
+    summary = thresher.run([f"{bucket}/bad/"], tmp_path / "out2", _config(read=thresher.ReadOptions(on_error="skip")))
+    assert summary.skipped_records == [{"source": f"{bucket}/bad/x.jsonl", "record": 2,
+                                        "reason": summary.skipped_records[0]["reason"]}]

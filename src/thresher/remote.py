@@ -194,6 +194,8 @@ def stage(st: Staging) -> int:
                 and side.read_text() == stamp:
             continue
         f.local.parent.mkdir(parents=True, exist_ok=True)
+        for stale in f.local.parent.glob(f".{f.local.name}.part-*"):  # left by an interrupted download
+            stale.unlink(missing_ok=True)
         tmp = f.local.with_name(f".{f.local.name}.part-{os.getpid()}")
         try:
             with f.fs.open(f.rpath, "rb") as src, tmp.open("wb") as dst:
