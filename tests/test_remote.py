@@ -133,6 +133,11 @@ def test_failed_run_uploads_nothing_and_resume_does_not_restage(bucket: str, tmp
     monkeypatch.setattr(pipeline, "_passes", passes)
     thresher.run([f"{bucket}/crawl/"], out, _config(work_dir=str(work)))
     assert fetched == [4, 0]  # the resumed run downloaded nothing again
+    staged = sorted((work / remote.STAGE_DIR).rglob("post.txt"))
+    assert len(staged) == 1
+    staged[0].unlink()  # a staged copy lost: fetched again, and the finished run is still the same run
+    thresher.run([f"{bucket}/crawl/"], out, _config(work_dir=str(work)))
+    assert fetched == [4, 0, 1]
     thresher.run([f"{bucket}/crawl/"], tmp_path / "whole", _config())
     assert fs.cat(f"{out}pages.parquet") == (work / "pages.parquet").read_bytes()
     a = pq.read_table(tmp_path / "whole" / "pages.parquet")
@@ -144,7 +149,7 @@ def test_failed_run_uploads_nothing_and_resume_does_not_restage(bucket: str, tmp
     with pytest.raises(ResumeError):
         thresher.run([f"{bucket}/crawl/"], out, _config(work_dir=str(work)))
     thresher.run([f"{bucket}/crawl/"], out, _config(work_dir=str(work), fresh=True))
-    assert fetched == [4, 0, 4, 1, 0]  # (the third run staged into its own OUT)
+    assert fetched == [4, 0, 1, 4, 1, 0]  # (the fourth run staged into its own OUT)
     t = pq.read_table(work / "pages.parquet")
     assert t.column("bytes_in").to_pylist() != a.column("bytes_in").to_pylist()
     post = t.column("source").to_pylist().index(f"{bucket}/crawl/blog/post.txt")

@@ -16,6 +16,7 @@ resumes) and upload the published outputs when everything has finished,
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -194,7 +195,7 @@ def stage(st: Staging) -> int:
                 and side.read_text() == stamp:
             continue
         f.local.parent.mkdir(parents=True, exist_ok=True)
-        for stale in f.local.parent.glob(f".{f.local.name}.part-*"):  # left by an interrupted download
+        for stale in f.local.parent.glob(f".{glob.escape(f.local.name)}.part-*"):  # left by an interrupted download
             stale.unlink(missing_ok=True)
         tmp = f.local.with_name(f".{f.local.name}.part-{os.getpid()}")
         try:
@@ -212,8 +213,10 @@ def stage(st: Staging) -> int:
             raise InputError(f.rpath, None, f"read {got:,} bytes, expected {f.size:,} (changed while read?)",
                              skippable=False)
         side.unlink(missing_ok=True)
+        os.utime(tmp, (0, 0))  # a fixed mtime: the manifest sees the remote version, not when it was fetched
         os.replace(tmp, f.local)
         side.write_text(stamp)
+        os.utime(side, (0, 0))
         fetched += 1
     return fetched
 
