@@ -197,3 +197,14 @@ def test_bad_records_in_remote_files_name_the_url(bucket: str, tmp_path: Path) -
     summary = thresher.run([f"{bucket}/bad/"], tmp_path / "out2", _config(read=thresher.ReadOptions(on_error="skip")))
     assert summary.skipped_records == [{"source": f"{bucket}/bad/x.jsonl", "record": 2,
                                         "reason": summary.skipped_records[0]["reason"]}]
+
+
+def test_ray_engine_reads_and_writes_urls(bucket: str, crawl: Path, tmp_path: Path) -> None:
+    """Ray tasks only see the (local, shared) work dir: a memory:// run on Ray gives the local pages."""
+    pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'thresher[ray]'")
+    fs = fsspec.filesystem("memory")
+    thresher.run([str(crawl)], tmp_path / "local", _config())
+    thresher.run([f"{bucket}/crawl/"], f"{bucket}/ray/", _config(engine="ray", work_dir=str(tmp_path / "w")))
+    with fs.open(f"{bucket}/ray/pages.parquet".removeprefix("memory://")) as f:
+        b = pq.read_table(f)
+    assert pq.read_table(tmp_path / "local" / "pages.parquet").drop(["source"]).equals(b.drop(["source"]))
