@@ -182,3 +182,13 @@ def test_export_of_a_missing_index_is_an_error(tmp_path: Path) -> None:
 
     assert main(["index", "export", str(tmp_path / "none"), "-o", str(tmp_path / "o")]) == 1
     assert main(["index", "info", str(tmp_path / "none")]) == 1
+
+
+def test_an_index_run_with_urls_is_refused(batches: list[Path], tmp_path: Path) -> None:
+    """Object-storage inputs and outputs (thresher.remote) are not for index runs yet: refused before any work."""
+    cfg = thresher.RunConfig(**CFG, index=str(tmp_path / "idx"))
+    with pytest.raises(thresher.ConfigError, match="index"):
+        thresher.run([batches[0]], "memory://bucket/out", cfg)
+    with pytest.raises(thresher.ConfigError, match="index"):
+        thresher.run(["memory://bucket/in.jsonl"], tmp_path / "o", cfg)
+    assert not (tmp_path / "idx").exists() and not (tmp_path / "o").exists()

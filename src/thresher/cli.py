@@ -15,6 +15,7 @@ from . import __version__
 from .config import DedupOptions, ReadOptions, RunConfig
 from .errors import ThresherError
 from .plan import make_plan
+from .remote import is_url
 
 RUN_EXAMPLE = """\
 examples:
@@ -22,6 +23,7 @@ examples:
   thresher run pages/ more.parquet -o out/ --jsonl --on-error skip
   thresher run --sample -o out/          # the two bundled pages: one article, two crawls
   thresher run new.jsonl -o out/ --index idx/   # dedup new pages against idx/, then add them to it
+  thresher run s3://bucket/crawl/ -o s3://bucket/out/ --work-dir /mnt/shared/work   # object storage (fsspec)
 
 outputs in OUT: pages.parquet (every input page: own text, cluster, kept, reason),
 clusters.parquet, summary.json, report.html (unless --no-report); pages.jsonl with --jsonl.
@@ -73,8 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
                          "same article and keep one page per cluster.",
                          epilog=RUN_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("inputs", nargs="*", metavar="INPUT",
-                     help="folders of .txt pages, .jsonl[.gz|.zst] or .parquet files")
-    run.add_argument("-o", "--out", required=True, type=Path, help="output folder")
+                     help="folders of .txt pages, .jsonl[.gz|.zst] or .parquet files; or URLs of such files or "
+                     "folders (s3://bucket/crawl/, gs://..., a glob; needs thresher[remote]), copied to the work dir")
+    run.add_argument("-o", "--out", required=True,
+                     help="output folder, or a URL (s3://bucket/out/, gs://...; needs thresher[remote]): the "
+                     "run works in --work-dir and uploads the outputs when it has finished")
+    run.add_argument("--work-dir", default=None, metavar="DIR",
+                     help="with a URL as -o: the local folder the run works in (default: a folder per URL "
+                     "under ~/.cache/thresher, so the same command resumes); on Ray, a folder every node sees")
     run.add_argument("--sample", action="store_true", help="also read the bundled sample pages")
     run.add_argument("--jsonl", action="store_true", help="also write pages.jsonl")
     run.add_argument("--on-error", choices=["fail", "skip"], default="fail",
@@ -144,7 +152,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
         dedup=DedupOptions(jaccard=args.jaccard, containment=args.containment),
         shard_pages=args.shard_pages, workers=args.workers, jsonl=args.jsonl, progress=args.progress,
         force=args.force, fresh=args.fresh, engine=args.engine, ray_address=args.address, report=args.report,
-        index=None if args.index is None else str(args.index))
+        work_dir=args.work_dir, index=None if args.index is None else str(args.index))
 
 
 def _print_summary(summary, out: Path) -> None:
@@ -254,9 +262,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("run: give at least one INPUT (or --sample)")
     try:
         config = _config(args)
-        if not args.quiet:
+        if not args.quiet and not any(is_url(p) for p in [*inputs, args.out]):  # URLs: the size is known later
             paths = [Path(p) for p in inputs if Path(p).exists()]
-            print(f"thresher: {make_plan(paths, args.out, config).describe()}", file=sys.stderr)
+            print(f"thresher: {make_plan(paths, Path(args.out), config).describe()}", file=sys.stderr)
         summary = run(inputs, args.out, config)
     except ThresherError as e:
         print(f"thresher: error: {e}", file=sys.stderr)

@@ -75,6 +75,7 @@ class RunConfig:
     ray_address: str | None = None  # a Ray cluster to join (default: start a local Ray)
     report: bool = True  # also write OUT/report.html (thresher.report)
     index: str | None = None  # an index folder: deduplicate against it, then add the pages (thresher.index)
+    work_dir: str | None = None  # with a URL as OUT: the local folder the run works in (thresher.remote)
 
     def __post_init__(self) -> None:
         if self.shard_pages < 0:

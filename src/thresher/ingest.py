@@ -7,8 +7,8 @@ input stops the run (or is counted as skipped) before anything is published.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Generator, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,6 +16,7 @@ import xxhash
 
 from .config import ReadOptions
 from .document import Page, Skip
+from .errors import InputError
 from .readers import iter_pages
 from .work import WorkDir, atomic_write, write_parquet
 
@@ -51,8 +52,18 @@ def ingest(inputs: Iterable[Path], options: ReadOptions, work: WorkDir, shard_pa
             return stop.value
 
 
+def _renamed(items: Iterator[Page | Skip], rename: Callable[[str], str]) -> Iterator[Page | Skip]:
+    """Pages, skips and input errors with `source` renamed (staged copies of remote inputs → their URLs)."""
+    try:
+        for item in items:
+            yield replace(item, source=rename(item.source))
+    except InputError as e:
+        raise InputError(rename(e.path), e.record, e.reason, skippable="--on-error" in str(e)) from None
+
+
 def ingest_shards(inputs: Iterable[Path], options: ReadOptions, work: WorkDir, shard_pages: int,
-                  tick: Callable[[int], None] = lambda n: None) -> Generator[int, None, IngestResult]:
+                  tick: Callable[[int], None] = lambda n: None, *,
+                  rename: Callable[[str], str] | None = None) -> Generator[int, None, IngestResult]:
     """`ingest` as a generator: yields each shard number once its file is written, returns the result.
 
     The driver hands each shard to the blocks stage as soon as it exists, so
@@ -81,7 +92,8 @@ def ingest_shards(inputs: Iterable[Path], options: ReadOptions, work: WorkDir, s
         hashes.clear()
         return res.shards - 1
 
-    for item in iter_pages(inputs, options):
+    pages = iter_pages(inputs, options)
+    for item in pages if rename is None else _renamed(pages, rename):
         if isinstance(item, Skip):
             res.skipped.append({"source": item.source, "record": item.record, "reason": item.reason})
             continue

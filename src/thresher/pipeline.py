@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from . import __version__
+from . import __version__, remote
 from .config import RunConfig
 from .content.spread import SpreadIndex
 from .dedup.global_ import dedup, same_key_pairs, write_clusters, write_edges
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .executors import Executor, make_executor
 from .executors.memory import release_memory
 from .ingest import IngestResult, ingest_shards
@@ -130,7 +130,8 @@ def _forced_pairs(work: WorkDir, shards: int, pass_no: int) -> np.ndarray:
 
 
 def _read_and_split(executor: Executor, paths: Sequence[Path], config: RunConfig, work: WorkDir, *,
-                    shard_pages: int, progress: Progress, timed: Callable[[str, float], None]) -> IngestResult:
+                    shard_pages: int, progress: Progress, timed: Callable[[str, float], None],
+                    rename: Callable[[str], str] | None = None) -> IngestResult:
     """Read the inputs into page shards, handing each shard to the blocks stage as soon as it is written.
 
     The workers split blocks while the driver reads ("blocks" times only the
@@ -141,7 +142,7 @@ def _read_and_split(executor: Executor, paths: Sequence[Path], config: RunConfig
     read_end: list[float] = []
     t = time.perf_counter()
     with progress.stage("reading", None) as tick, progress.stage("blocks", None) as block_tick:
-        gen = ingest_shards(paths, config.read, work, shard_pages, tick)
+        gen = ingest_shards(paths, config.read, work, shard_pages, tick, rename=rename)
 
         def shards() -> Iterator[int]:
             ing.append((yield from gen))
@@ -197,13 +198,15 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
     """Read `inputs`, write own content, clusters and a summary to `out`; return the summary."""
     config = config or RunConfig()
     t0 = time.perf_counter()
-    paths = [Path(p) for p in inputs]
-    if not paths:
+    if not inputs:
         raise InputError("(no inputs)", None, "give at least one input file or folder", skippable=False)
+    if config.index is not None and (remote.is_url(out) or any(remote.is_url(p) for p in inputs)):
+        raise ConfigError("index", "an index run takes local inputs and a local -o (no URLs yet)")
+    staging, out, out_url = remote.prepare(inputs, out, config.work_dir)  # URLs: staged local copies
+    paths = staging.paths
     for p in paths:
         if not p.exists():
             raise InputError(str(p), None, "no such file or folder", skippable=False)
-    out = Path(out)
     if config.index is not None:  # deduplicate against an index and add to it
         from .index.batch import run_indexed
 
@@ -213,7 +216,10 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
     shard_pages = plan.shard_pages
     out.mkdir(parents=True, exist_ok=True)
     work = WorkDir(out / ".thresher-work")
-    work.check_manifest(_manifest(paths, config, shard_pages), fresh=config.fresh)
+    manifest = _manifest(paths, config, shard_pages)
+    if staging.remote:  # the remote files' sizes and etags / mtimes, besides their staged copies
+        manifest["remote"] = hashlib.sha256(json.dumps(staging.manifest()).encode()).hexdigest()
+    work.check_manifest(manifest, fresh=config.fresh)
     times: dict[str, float] = {}
     root = work.root
 
@@ -223,7 +229,7 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
     executor = make_executor(config)
     with Progress(config.progress) as progress, _closing(executor):
         ing = _read_and_split(executor, paths, config, work, shard_pages=shard_pages, progress=progress,
-                              timed=timed)
+                              timed=timed, rename=staging.rename if staging.remote else None)
         shards = ing.shards
 
         results = _passes(executor, work, config, shards=shards, shard_pages=shard_pages, progress=progress,
@@ -251,6 +257,8 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
         names = ["report.html", *names]
     publish(out, names)
     work.mark("published")
+    if out_url is not None:  # only now, with every output finished
+        remote.upload(out, out_url, names)
     return summary
 
 
