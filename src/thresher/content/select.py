@@ -205,7 +205,9 @@ def _next_usable(breaks: np.ndarray, usable: np.ndarray) -> np.ndarray:
     def next_of(flag: np.ndarray) -> np.ndarray:  # for each i, the first j > i with flag[j], else n
         at = np.where(flag, np.arange(n), n)
         nxt = np.minimum.accumulate(at[::-1])[::-1]
-        return np.r_[nxt[1:], n] if n else nxt
+        out = np.empty_like(nxt)  # nxt shifted left by one, n last (np.r_ costs more than the rest here)
+        out[:-1], out[-1:] = nxt[1:], n
+        return out
 
     nu, nb = next_of(usable & ~breaks), next_of(breaks)
     return np.where((nu < n) & (nu < nb), nu, -1)
