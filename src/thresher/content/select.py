@@ -131,6 +131,11 @@ def _has(s: BlockSignals, flag: int) -> np.ndarray:
     return (s.mark & flag) != 0
 
 
+def _page_has(s: BlockSignals, flag: int) -> bool:
+    """A page-wide mark (HAS_MAIN, HAS_LD: set on every block of the page), read from its first block."""
+    return bool(len(s.mark)) and bool(int(s.mark[0]) & flag)
+
+
 def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple[int, int, float]]:
     """(first, last, score) of every run of usable prose blocks.
 
@@ -223,9 +228,9 @@ def _usable(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
     """
     usable = s.prose & ~s.foreign & ~s.repeated
     weight = s.weight.astype(np.float64)
-    if len(s.mark) and _has(s, marks.HAS_MAIN)[0]:
+    if _page_has(s, marks.HAS_MAIN):
         usable &= _has(s, marks.MAIN)
-    if len(s.mark) and _has(s, marks.HAS_LD)[0]:
+    if _page_has(s, marks.HAS_LD):
         ld = _has(s, marks.LD_BODY)
         usable |= ld & ~s.foreign & (s.nwords >= PROSE_MIN_WORDS_LD)
         weight = np.where(ld, weight * LD_WEIGHT, weight)
@@ -306,7 +311,7 @@ def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
     n = len(s.prose)
     role = np.where(s.prose, TEASER, CHROME).astype(np.int8)
     why = np.where(s.prose, OUTSIDE_PROSE, OUTSIDE_SHORT).astype(np.int8)
-    if n and _has(s, marks.HAS_MAIN)[0]:
+    if n and _page_has(s, marks.HAS_MAIN):
         why[~_has(s, marks.MAIN)] = OUTSIDE_MAIN
     role[s.label], why[s.label] = CHROME, LABEL
     role[s.foreign], why[s.foreign] = CHROME, FOREIGN
@@ -325,7 +330,7 @@ def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
             role[i], why[i] = CONTENT, BODY
         elif own and (s.bullet[i] or _is_interior_text(s, i, first, last)):
             role[i], why[i] = CONTENT, INSIDE_BODY
-    if _has(s, marks.HAS_LD)[0]:  # the article text the page gives in its metadata, wherever it sits
+    if _page_has(s, marks.HAS_LD):  # the article text the page gives in its metadata, wherever it sits
         ld = _has(s, marks.LD_BODY) & (role != CONTENT) & ~s.foreign & ~s.elsewhere
         role[ld], why[ld] = CONTENT, LD_TEXT
     tail = last + 1  # a body may close on a short sentence ("... he said.")
