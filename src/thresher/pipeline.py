@@ -159,6 +159,16 @@ def _read_and_split(executor: Executor, paths: Sequence[Path], config: RunConfig
     return ing[0]
 
 
+def cluster_pass(work: WorkDir, pass_no: int, shards: int, config: RunConfig) -> None:
+    """The global dedup of one pass: candidates, verification, components; writes clusters, edges and stats."""
+    res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no),
+                site=_site_codes(work, shards))
+    write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
+    write_edges(work.file(f"edges{pass_no}.parquet"), res)
+    atomic_write(work.file(f"dedup{pass_no}.json"), lambda p: p.write_text(json.dumps(
+        {"candidates": res.candidates, "verified": len(res.pairs)})))
+
+
 def _passes(executor: Executor, work: WorkDir, config: RunConfig, *, shards: int, shard_pages: int,
             progress: Progress, timed: Callable[[str, float], None]) -> dict[int, dict]:
     """Pass 1 then pass 2: spread signals, own content and signatures per shard, then clusters; dedup stats."""
@@ -182,12 +192,7 @@ def _passes(executor: Executor, work: WorkDir, config: RunConfig, *, shards: int
                             work=work, shards=shards, tick=tick)
             timed(f"content{pass_no}", t)
             t = time.perf_counter()
-            res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no),
-                        site=_site_codes(work, shards))
-            write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
-            write_edges(work.file(f"edges{pass_no}.parquet"), res)
-            atomic_write(work.file(f"dedup{pass_no}.json"), lambda p, r=res: p.write_text(json.dumps(
-                {"candidates": r.candidates, "verified": len(r.pairs)})))
+            cluster_pass(work, pass_no, shards, config)
             work.mark(f"clusters{pass_no}")
             timed(f"dedup{pass_no}", t)
         results[pass_no] = json.loads(work.file(f"dedup{pass_no}.json").read_text())

@@ -37,11 +37,10 @@ import pyarrow.parquet as pq
 
 from ..config import RunConfig
 from ..content.spread import SpreadIndex
-from ..dedup.global_ import dedup, write_clusters, write_edges
 from ..errors import InputError
 from ..executors import Executor, make_executor
 from ..ingest import ingest
-from ..pipeline import OUTPUTS, Summary, _closing, _forced_pairs, _manifest, _site_codes, _summary
+from ..pipeline import OUTPUTS, Summary, _closing, _manifest, _summary, cluster_pass
 from ..plan import check, make_plan
 from ..progress import Progress
 from ..stages import blocks_shard, signatures_shard
@@ -200,12 +199,7 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
             t = time.perf_counter()
             each(signatures_shard, (version, f"roles{pass_no}", config.dedup), new,
                  f"minhash, pass {pass_no}")
-            res = dedup(work, str(pass_no), shards, config.dedup, forced=_forced_pairs(work, shards, pass_no),
-                        site=_site_codes(work, shards))
-            write_clusters(work.file(f"clusters{pass_no}.parquet"), res.cluster)
-            write_edges(work.file(f"edges{pass_no}.parquet"), res)
-            atomic_write(work.file(f"dedup{pass_no}.json"), lambda p, r=res: p.write_text(json.dumps(
-                {"candidates": r.candidates, "verified": len(r.pairs)})))
+            cluster_pass(work, pass_no, shards, config)
             times[f"dedup{pass_no}"] = round(time.perf_counter() - t, 3)
 
 
