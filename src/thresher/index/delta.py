@@ -29,6 +29,14 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 
+def _pages_with_keys(blocks_glob: str, keys: str) -> str:
+    """SQL: pages with a block whose (site, fingerprint), or that of its text after a "Label:", is in `keys`."""
+    return f"""SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page)
+                JOIN {keys} k ON k.sid = s.sid AND k.hash = b.hash
+          UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page)
+                JOIN {keys} k ON b.rest_hash <> 0 AND k.sid = s.sid AND k.hash = b.rest_hash"""
+
+
 def attach_previous(con: DuckDBPyConnection, prev: Path | None) -> bool:
     """Attach the live version's counts as `prev`; False when it has none (then every page is a candidate).
 
@@ -92,10 +100,7 @@ def pass1_candidates(con: DuckDBPyConnection, blocks_glob: str, runkeys_glob: st
           SELECT page FROM site WHERE page >= {int(first_new)}
           UNION SELECT n.page FROM n_page n JOIN o_page o USING (page) WHERE n.site IS DISTINCT FROM o.site
           UNION SELECT s.page FROM site s JOIN s1 USING (sid) WHERE (s1.sp >= {small}) <> (s1.sp0 >= {small})
-          UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page)
-                JOIN k1 ON k1.sid = s.sid AND k1.hash = b.hash
-          UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page)
-                JOIN k1 ON b.rest_hash <> 0 AND k1.sid = s.sid AND k1.hash = b.rest_hash
+          UNION {_pages_with_keys(blocks_glob, "k1")}
           UNION SELECT r.page FROM read_parquet('{runkeys_glob}') r JOIN site s USING (page)
                 JOIN df1 n ON n.sid = s.sid AND n.hash = r.hash
                 JOIN o_df1 o ON o.sid = s.sid AND o.hash = r.hash
@@ -138,10 +143,7 @@ def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) 
                 WHERE n.site IS DISTINCT FROM o.site OR n.url IS DISTINCT FROM o.url
           UNION SELECT n.page FROM cl n JOIN prev.cl o ON n.page = o.page WHERE n.cluster <> o.cluster
           UNION SELECT s.page FROM site s JOIN u2 ON u2.uid = s.uid
-          UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page)
-                JOIN k2 ON k2.sid = s.sid AND k2.hash = b.hash
-          UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page)
-                JOIN k2 ON b.rest_hash <> 0 AND k2.sid = s.sid AND k2.hash = b.rest_hash
+          UNION {_pages_with_keys(blocks_glob, "k2")}
           UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page)
                 JOIN ufreq u ON u.uid = s.uid AND u.hash = b.hash
                 JOIN df1 n ON n.sid = s.sid AND n.hash = b.hash
