@@ -26,6 +26,10 @@ from .dedup import MinHasher
 from .dedup.minhash import hash_token_lists, tokenize
 from .work import WorkDir, write_npy, write_parquet
 
+# what Arrow's utf8_split_whitespace splits on, besides the plain space; a block holding one of these or
+# two spaces in a row needs its whitespace collapsed before the exact-duplicate hash
+_SPACES = r"\t\n\x{b}\f\r\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+LOOSE_SPACE = f"[{_SPACES}]|  "
 MIN_CANDIDATE_WORDS = 8  # own-content blocks this long are exact-match candidate keys
 
 ROLE_SCHEMA = pa.schema([("page", pa.int64()), ("pos", pa.int32()), ("hash", pa.int64()), ("role", pa.int8()),
@@ -96,12 +100,16 @@ def content_hashes(page: np.ndarray, texts: pa.ChunkedArray | pa.Array, n: int) 
     """Per page, a 64-bit hash of its own-content blocks in order (whitespace collapsed); 0 for none.
 
     Equal hashes are exact duplicates. `page` gives each block's page (0..n-1, ascending).
+    Blocks are trimmed lines, so only those with a whitespace run or a tab inside need collapsing.
     """
     out = np.zeros(n, dtype=np.uint64)
     if not len(page):
         return out
-    norm = pc.binary_join(pc.utf8_split_whitespace(texts), " ")
-    joined = join_by_page(page, norm, n).to_pylist()
+    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    loose = pc.match_substring_regex(texts, LOOSE_SPACE)
+    if pc.any(loose).as_py():
+        texts = pc.if_else(loose, pc.binary_join(pc.utf8_split_whitespace(texts), " "), texts)
+    joined = join_by_page(page, texts, n).to_pylist()
     has = np.zeros(n, dtype=bool)
     has[page] = True
     h = xxhash.xxh3_64_intdigest
@@ -128,8 +136,27 @@ def _signatures_in_batches(hasher: MinHasher, text: pa.ChunkedArray, block_page:
     return sig, counts
 
 
+def _changed_pages(work: WorkDir, i: int, tag: str, own: np.ndarray, *, block_page: np.ndarray,
+                   n: int) -> np.ndarray:
+    """Pages of shard i whose own blocks differ from pass 1's (all pages in pass 1, or without pass-1 files).
+
+    A page with the same own blocks has the same signature, count and content
+    hash: pass 2 copies them instead of tokenising the page again.
+    """
+    prev = work.shard("roles1", i)
+    if tag == "1" or not prev.exists() or not work.shard("sig1", i, "npy").exists():
+        return np.ones(n, dtype=bool)
+    own1 = pq.read_table(prev, columns=["role"]).column("role").to_numpy() == CONTENT
+    changed = np.zeros(n, dtype=bool)
+    changed[block_page[own1 != own]] = True
+    return changed
+
+
 def signatures_shard(root: Path, i: int, roles_stage: str, opts: DedupOptions) -> None:
-    """MinHash of each page's own content, its exact-duplicate hash and its candidate keys (long own blocks)."""
+    """MinHash of each page's own content, its exact-duplicate hash and its candidate keys (long own blocks).
+
+    In pass 2, pages whose own blocks are those of pass 1 keep pass 1's signature and hash.
+    """
     work = WorkDir(root)
     hasher = MinHasher(opts.num_perm, opts.shingle, opts.seed)
     base_pages = pq.read_table(work.shard("pages", i), columns=["page"]).column("page").to_numpy()
@@ -138,13 +165,21 @@ def signatures_shard(root: Path, i: int, roles_stage: str, opts: DedupOptions) -
     blocks = pq.read_table(work.shard("blocks", i), columns=["page", "hash", "nwords", "text"])
     own = pq.read_table(work.shard(roles_stage, i), columns=["role"]).column("role").to_numpy() == CONTENT
     block_page = blocks.column("page").to_numpy() - base
-    sig, counts = _signatures_in_batches(hasher, blocks.column("text"), block_page, own, n=n)
     tag = roles_stage.removeprefix("roles")
+    changed = _changed_pages(work, i, tag, own, block_page=block_page, n=n)
+    fresh = own & changed[block_page]
+    sig, counts = _signatures_in_batches(hasher, blocks.column("text"), block_page, fresh, n=n)
+    fresh_blocks = blocks.filter(pa.array(fresh))
+    chash = content_hashes(fresh_blocks.column("page").to_numpy() - base, fresh_blocks.column("text"), n)
+    if not changed.all():
+        same = ~changed
+        sig[same] = np.load(work.shard("sig1", i, "npy"))[same]
+        counts[same] = np.load(work.shard("count1", i, "npy"))[same]
+        chash[same] = np.load(work.shard("chash1", i, "npy"))[same]
     write_npy(work.shard(f"sig{tag}", i, "npy"), sig)
     write_npy(work.shard(f"count{tag}", i, "npy"), counts)
+    write_npy(work.shard(f"chash{tag}", i, "npy"), chash)
     own_blocks = blocks.filter(pa.array(own))
-    write_npy(work.shard(f"chash{tag}", i, "npy"), content_hashes(
-        own_blocks.column("page").to_numpy() - base, own_blocks.column("text"), n))
     long_ = own_blocks.filter(pc.greater_equal(own_blocks.column("nwords"), MIN_CANDIDATE_WORDS))
     write_parquet(work.shard(f"keys{tag}", i), long_.select(["page", "hash"]))
 

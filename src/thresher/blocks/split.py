@@ -82,8 +82,28 @@ LABELLED_RE = r"^(?P<label>[^:\n]{1,30}):\s+(?P<rest>\S.{8,})$"
 
 def _keys(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
     """(block_key, words) vectorised: lower case, whitespace runs to one space, digit runs to 0."""
-    words = pc.utf8_split_whitespace(pc.utf8_lower(arr))
+    return _keys_of_words(pc.utf8_split_whitespace(pc.utf8_lower(arr)))
+
+
+def _keys_of_words(words: pa.ListArray) -> tuple[pa.Array, pa.Array]:
+    """`_keys` from each block's lower-cased words."""
     return pc.replace_substring_regex(pc.binary_join(words, " "), "[0-9]+", "0"), words
+
+
+def _lower_words(split: pa.ListArray) -> pa.ListArray:
+    """The lists of words `split`, each lower-cased (lower-casing never makes or removes whitespace)."""
+    return pa.ListArray.from_arrays(split.offsets, pc.utf8_lower(split.values))
+
+
+def _capitalised_share(split: pa.ListArray, nwords: np.ndarray) -> np.ndarray:
+    """Per block, the share of its first CAPS_SAMPLE words that start with a capital letter."""
+    offsets = split.offsets.to_numpy()
+    parent = pc.list_parent_indices(split).to_numpy()
+    first = (np.arange(offsets[0], offsets[-1]) - offsets[parent]) < CAPS_SAMPLE
+    sample = split.values.slice(offsets[0], offsets[-1] - offsets[0]).filter(pa.array(first))
+    upper = pc.match_substring_regex(sample, WORD_START_UPPER).to_numpy(zero_copy_only=False)
+    caps_n = np.bincount(parent[first], weights=upper, minlength=len(nwords))
+    return caps_n / np.maximum(np.minimum(nwords, CAPS_SAMPLE), 1)
 
 
 def _fingerprints(keys: pa.Array) -> np.ndarray:
@@ -153,13 +173,11 @@ def block_table_and_words(pages: pa.Table | list[tuple[int, str]]) -> tuple[pa.T
     pos = np.arange(len(parent)) - np.maximum.accumulate(run_first) if len(parent) else run_first
 
     head = _head(text)
-    keys, words = _keys(head)
+    split = pc.utf8_split_whitespace(head)
+    keys, words = _keys_of_words(_lower_words(split))
     nwords = pc.list_value_length(words).to_numpy(zero_copy_only=False).astype(np.int32)
     marks = marks | np.where(_repeats_title(text, nwords, parent, start, ~marked), TITLE, 0).astype(np.uint8)
-    sample = pc.list_slice(pc.utf8_split_whitespace(head, max_splits=CAPS_SAMPLE), 0, CAPS_SAMPLE)
-    upper = pc.match_substring_regex(pc.list_flatten(sample), WORD_START_UPPER).to_numpy(zero_copy_only=False)
-    caps_n = np.bincount(pc.list_parent_indices(sample).to_numpy(), weights=upper, minlength=len(text))
-    caps = caps_n / np.maximum(np.minimum(nwords, CAPS_SAMPLE), 1)
+    caps = _capitalised_share(split, nwords)
     sentence = pc.match_substring_regex(head, SENTENCE_END_RE).to_numpy(zero_copy_only=False)
     terminal = pc.match_substring_regex(head, TERMINAL_RE).to_numpy(zero_copy_only=False)
     cjk = pc.count_substring_regex(head, CJK_RE).to_numpy(zero_copy_only=False)

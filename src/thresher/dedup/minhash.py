@@ -77,6 +77,19 @@ def shingle_hashes(words: np.ndarray, k: int) -> np.ndarray:
     return np.unique(acc)
 
 
+def _window_hashes(words: np.ndarray, k: int) -> np.ndarray:
+    """Hash of every k-word window of `words` (len(words) - k + 1 of them); in place, no temporaries."""
+    m = len(words) - k + 1
+    acc = np.zeros(m, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            np.bitwise_xor(acc, words[j:j + m], out=acc)
+            np.multiply(acc, _MIX, out=acc)
+            np.add(acc, np.uint64(j + 1), out=acc)
+        np.bitwise_xor(acc, acc >> np.uint64(29), out=acc)
+    return acc
+
+
 def shingles_of_owners(owner: np.ndarray, words: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """(owner, shingle) for every k-word window inside one owner; an owner with fewer than k
     words gets one window of all its words. Same hashes as `shingle_hashes`, for all owners at once."""
@@ -88,10 +101,7 @@ def shingles_of_owners(owner: np.ndarray, words: np.ndarray, k: int) -> tuple[np
     with np.errstate(over="ignore"):
         if n >= k:
             m = n - k + 1
-            acc = np.zeros(m, dtype=np.uint64)
-            for j in range(k):
-                acc = (acc ^ words[j:j + m]) * _MIX + np.uint64(j + 1)
-            acc ^= acc >> np.uint64(29)
+            acc = _window_hashes(words, k)
             inside = owner[k - 1:] == owner[:m]
             out_owner.append(owner[:m][inside])
             out_hash.append(acc[inside])
@@ -147,17 +157,22 @@ class MinHasher:
         if len(flat):
             with np.errstate(over="ignore"):
                 h = flat * self.salt
-                h ^= h >> np.uint64(29)
-                h *= _MIX
-            key = ((page * np.uint64(p) + (h >> self.bits)) << np.uint64(32)) | (h & np.uint64(0xFFFFFFFF))
+                np.bitwise_xor(h, h >> np.uint64(29), out=h)
+                np.multiply(h, _MIX, out=h)
+                key = page * np.uint64(p)
+                np.add(key, h >> self.bits, out=key)
+                np.left_shift(key, np.uint64(32), out=key)
+                np.bitwise_or(key, np.bitwise_and(h, np.uint64(0xFFFFFFFF), out=h), out=key)
+            del h
             key.sort()
-            distinct = np.ones(len(key), dtype=bool)
-            distinct[1:] = key[1:] != key[:-1]
-            counts = np.bincount((key[distinct] >> np.uint64(32)) // np.uint64(p), minlength=n).astype(np.int32)
             slot = key >> np.uint64(32)
-            first = np.ones(len(slot), dtype=bool)
-            first[1:] = slot[1:] != slot[:-1]
-            sig[slot[first].astype(np.int64)] = (key[first] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+            distinct = np.empty(len(key), dtype=bool)
+            distinct[0] = True
+            np.not_equal(key[1:], key[:-1], out=distinct[1:])
+            counts = np.bincount(slot[distinct] // np.uint64(p), minlength=n).astype(np.int32)
+            first = distinct
+            np.not_equal(slot[1:], slot[:-1], out=first[1:])
+            sig[slot[first].astype(np.int64)] = key[first].astype(np.uint32)
         sig = sig.reshape(n, p)
         _densify(sig)
         # b-bit minwise hashing (Li & König 2010): the low 16 bits of each bin keep the Jaccard
