@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
+from ..hashing import hash_strings
 from .marks import TITLE, TITLE_MAX_WORDS, TITLE_MIN_WORDS, line_marks, title_parts
 from .shape import (
     CAPS_SAMPLE,
@@ -107,8 +108,8 @@ def _capitalised_share(split: pa.ListArray, nwords: np.ndarray) -> np.ndarray:
 
 
 def _fingerprints(keys: pa.Array) -> np.ndarray:
-    h = _h
-    return np.fromiter((h(k.encode()) - (1 << 63) for k in keys.to_pylist()), dtype=np.int64, count=len(keys))
+    """Signed fingerprints of block keys (`fingerprint`, vectorised)."""
+    return (hash_strings(keys) - np.uint64(1 << 63)).view(np.int64)
 
 
 def _repeats_title(text: pa.Array, nwords: np.ndarray, parent: np.ndarray, start: np.ndarray,

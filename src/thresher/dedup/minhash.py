@@ -20,7 +20,8 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import xxhash
+
+from ..hashing import hash_strings
 
 # a word: a whitespace-separated token, lower-cased, without the punctuation around it
 EDGE_PUNCTUATION = string.punctuation + "‘’‚‛“”„‟«»‹›—–‒―…·•¡¿§¶†‡※"
@@ -49,12 +50,7 @@ def hash_token_lists(toks: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     flat, owner = flat.filter(keep), owner.filter(keep)
     if len(flat) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
-    enc = pc.dictionary_encode(flat).combine_chunks() if isinstance(flat, pa.ChunkedArray) \
-        else pc.dictionary_encode(flat)
-    h = xxhash.xxh3_64_intdigest
-    vocab = enc.dictionary.to_pylist()
-    table = np.fromiter((h(w.encode()) for w in vocab), dtype=np.uint64, count=len(vocab))
-    return owner.to_numpy().astype(np.int64), table[enc.indices.to_numpy()]
+    return owner.to_numpy().astype(np.int64), hash_strings(flat)
 
 
 def word_hashes(text: str) -> np.ndarray:

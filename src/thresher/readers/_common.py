@@ -48,11 +48,17 @@ def decode_text(data: bytes, path: str, record: int | None, options: ReadOptions
         raise InputError(path, record, f"not UTF-8 (byte {e.start})") from None
 
 
-def check_text(text: str, path: str, record: int | None, options: ReadOptions) -> str:
-    """Size and binary checks for text that arrived already decoded (JSON, Parquet)."""
+def check_text(text: str, path: str, record: int | None, options: ReadOptions, *, scan: bool = True) -> str:
+    """Size and binary checks for text that arrived already decoded (JSON, Parquet).
+
+    `scan=False` skips the NUL and lone-surrogate scans, for a caller that knows
+    neither can occur (a JSON line without a ``\\u0000`` or surrogate escape).
+    """
     if len(text) > options.max_page_bytes:  # characters >= bytes / 4; cheap before encoding
         raise InputError(path, record, f"page of {len(text):,} characters exceeds --max-page-bytes "
                                        f"{options.max_page_bytes:,}")
+    if not scan:
+        return text
     if "\x00" in text:
         raise InputError(path, record, "binary data (NUL characters), not text")
     bad = SURROGATE.search(text)

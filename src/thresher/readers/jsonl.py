@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,8 @@ from ..document import Page, Skip
 from ..errors import InputError
 from ._common import SURROGATE, check_text, host_of, skip_or_raise
 
+# the only ways a JSON line's strings can hold NUL or a lone surrogate (raw control characters are not JSON)
+SUSPECT_ESCAPE = re.compile(rb"\\u(?:[dD][89a-fA-F]|0000)")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".json.gz", ".jsonl.zstd")
 
 
@@ -71,8 +74,11 @@ def _open(path: Path) -> IO[bytes]:
 
 
 def record_to_page(rec: object, source: str, record: int, fallback_site: str,
-                   options: ReadOptions) -> Page:
-    """Map one decoded record to a Page, or raise InputError naming what is missing."""
+                   options: ReadOptions, *, scan: bool = True) -> Page:
+    """Map one decoded record to a Page, or raise InputError naming what is missing.
+
+    `scan=False`: the record's line had no escape that can make NUL or a lone surrogate.
+    """
     if not isinstance(rec, dict):
         raise InputError(source, record, f"expected a JSON object, got {type(rec).__name__}")
     text = rec.get(options.text_field)
@@ -80,7 +86,7 @@ def record_to_page(rec: object, source: str, record: int, fallback_site: str,
         raise InputError(source, record, f"no {options.text_field!r} field (set --text-field)")
     if not isinstance(text, str):
         raise InputError(source, record, f"field {options.text_field!r} is {type(text).__name__}, not text")
-    check_text(text, source, record, options)
+    check_text(text, source, record, options, scan=scan)
     pid = rec.get(options.id_field)
     pid = f"{Path(source).name}:{record}" if pid is None or pid == "" else str(pid)
     url = rec.get(options.url_field)
@@ -116,7 +122,8 @@ def read_jsonl(path: Path, root: Path, options: ReadOptions) -> Iterator[Page | 
                         raise InputError(source, n, f"not UTF-8 (byte {e.start})") from None
                     except json.JSONDecodeError as e:
                         raise InputError(source, n, f"broken JSON: {e.msg} at column {e.colno}") from None
-                    yield record_to_page(rec, source, n, fallback, options)
+                    yield record_to_page(rec, source, n, fallback, options,
+                                         scan=SUSPECT_ESCAPE.search(line) is not None)
                 except InputError as e:
                     yield skip_or_raise(e, options)
     except (EOFError, OSError, zlib.error) as e:
