@@ -269,6 +269,17 @@ def test_jsonl_lone_surrogate_is_bad_input(tmp_path: Path) -> None:
     assert [(i.record, "surrogate" in i.reason) for i in items if isinstance(i, Skip)] == [(2, True), (3, True)]
 
 
+def test_jsonl_escaped_nul_and_upper_case_surrogate_are_bad_input(tmp_path: Path) -> None:
+    """The reader scans a text for NUL and surrogates only when its line has an escape that makes one."""
+    f = tmp_path / "e.jsonl"
+    f.write_text('{"id": "a", "text": "nul \\u0000 here"}\n{"id": "b", "text": "half \\uD83D"}\n'
+                 '{"id": "c", "text": "not an escape: \\\\ud83d"}\n', encoding="utf-8")
+    items = read([f], on_error="skip")
+    assert [(i.record, i.reason.split(" (")[0]) for i in items if isinstance(i, Skip)] == [
+        (1, "binary data"), (2, "not valid Unicode")]
+    assert [i.text for i in items if isinstance(i, Page)] == ["not an escape: \\ud83d"]
+
+
 @settings(max_examples=40, deadline=None)
 @given(text=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")),
        pid=st.text(st.characters(blacklist_categories=("Cs",)), min_size=1))
