@@ -78,18 +78,20 @@ def ingest_shards(inputs: Iterable[Path], options: ReadOptions, work: WorkDir, s
     res = IngestResult()
     buf: list[Page] = []
     hashes: list[int] = []
+    encoded: list[bytes] = []  # each text's UTF-8, made once for its hash and reused for the column
     h = xxhash.xxh3_64_intdigest
 
     def flush() -> int:
-        cols = {name: [getattr(p, name) for p in buf]
-                for name in ("id", "url", "site", "source", "record", "text", "marks")}
+        cols: dict[str, object] = {name: [getattr(p, name) for p in buf]
+                                   for name in ("id", "url", "site", "source", "record", "marks")}
+        cols["text"] = pa.array(encoded, pa.binary()).cast(pa.string())
         cols["page"] = list(range(res.pages - len(buf), res.pages))
         cols["text_hash"] = hashes
         write_parquet(work.shard("pages", res.shards), pa.table(cols, schema=PAGE_SCHEMA))
         res.shards += 1
         tick(len(buf))
-        buf.clear()
-        hashes.clear()
+        for pending in (buf, hashes, encoded):
+            pending.clear()
         return res.shards - 1
 
     pages = iter_pages(inputs, options)
@@ -99,6 +101,7 @@ def ingest_shards(inputs: Iterable[Path], options: ReadOptions, work: WorkDir, s
             continue
         buf.append(item)
         data = item.text.encode("utf-8", "surrogatepass")
+        encoded.append(data)
         hashes.append(h(data) - (1 << 63))
         res.pages += 1
         res.bytes += len(data)
