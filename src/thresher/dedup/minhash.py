@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..hashing import hash_strings
+from ..hashing import hash_distinct
 
 # a word: a whitespace-separated token, lower-cased, without the punctuation around it
 EDGE_PUNCTUATION = string.punctuation + "‘’‚‛“”„‟«»‹›—–‒―…·•¡¿§¶†‡※"
@@ -40,17 +40,23 @@ def tokenize(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 def hash_token_lists(toks: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(owner, hash) of the tokens of lists of lower-cased tokens, trimmed of the punctuation around them.
 
-    Each distinct word is hashed once with xxh3 (a shard has far fewer distinct
-    words than words). `block_table` hands its own split words here, so a page
-    is split into words only once for its raw-page signature.
+    The tokens are dictionary-encoded first, so each distinct token is trimmed
+    and hashed once with xxh3 (a shard has far fewer distinct tokens than
+    tokens); a token that is all punctuation is dropped. `block_table` hands its
+    own split words here, so a page is split into words only once for its
+    raw-page signature.
     """
-    flat = pc.utf8_trim(pc.list_flatten(toks), characters=EDGE_PUNCTUATION)
-    owner = pc.list_parent_indices(toks)
-    keep = pc.not_equal(flat, "")
-    flat, owner = flat.filter(keep), owner.filter(keep)
+    flat = pc.list_flatten(toks)
     if len(flat) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
-    return owner.to_numpy().astype(np.int64), hash_strings(flat)
+    enc = pc.dictionary_encode(flat)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    words = pc.utf8_trim(enc.dictionary, characters=EDGE_PUNCTUATION)
+    index = enc.indices.to_numpy()
+    keep = pc.greater(pc.utf8_length(words), 0).to_numpy(zero_copy_only=False)[index]
+    owner = pc.list_parent_indices(toks).to_numpy().astype(np.int64)[keep]
+    return owner, hash_distinct(words)[index[keep]]
 
 
 def word_hashes(text: str) -> np.ndarray:
