@@ -19,7 +19,7 @@ from collections import Counter
 
 STAGES = ("ingest_shards", "blocks_shard", "export_pass1", "prepare_pass2", "SpreadIndex.__init__",
           "select_shard_stage", "signatures_shard", "_forced_pairs", "_site_codes", "dedup", "decide",
-          "write_decisions", "rows_shard", "write_outputs", "write_report")
+          "write_decisions", "rows_shard", "write_outputs", "OutputWriter.ready", "write_report")
 FRAME = re.compile(r"^(?P<fn>[^ ]+) \((?P<file>[^:]+):\d+\)$")
 
 

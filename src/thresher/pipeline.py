@@ -36,7 +36,7 @@ from .plan import check, make_plan
 from .progress import Progress
 from .stages import blocks_shard, content_shard
 from .work import WorkDir, atomic_write
-from .writers.output import Totals, decide, publish, rows_shard, write_decisions, write_outputs
+from .writers.output import OutputWriter, Totals, decide, publish, rows_shard, write_decisions
 
 URL_UNION = True  # one url fetched twice is one article in pass 1 (see _forced_pairs)
 OUTPUTS = ["pages.parquet", "clusters.parquet", "summary.json"]
@@ -90,14 +90,22 @@ def _closing(executor: Executor) -> Iterator[Executor]:
 
 
 def _each_shard(executor: Executor, fn: Callable, args: tuple, *, stage: str, work: WorkDir, shards: int,
-                tick: Callable) -> None:
-    """Run a per-shard stage for every shard without a done-marker, marking each as it finishes."""
+                tick: Callable, then: Callable[[int], None] | None = None) -> None:
+    """Run a per-shard stage for every shard without a done-marker, marking each as it finishes.
+
+    `then(i)` is called in the driver for each shard once it is done (those done before first, in order).
+    """
     todo = [i for i in range(shards) if not work.done(stage, i)]
     tick(shards - len(todo))
+    if then is not None:
+        for i in sorted(set(range(shards)) - set(todo)):
+            then(i)
 
     def finished(i: int) -> None:
         work.mark(stage, i)
         tick(1)
+        if then is not None:
+            then(i)
 
     executor.map(fn, args, todo, finished)
 
@@ -245,9 +253,15 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
                            containment_floor=config.dedup.containment)
         write_decisions(work, shards, decisions)
         with progress.stage("writing", shards) as tick:
-            _each_shard(executor, rows_shard, (root, config.jsonl), stage="rows", work=work, shards=shards,
-                        tick=tick)
-            totals = write_outputs(work, out, shards, decisions, jsonl=config.jsonl)
+            # the driver writes pages.parquet shard by shard while the workers build the next shards' rows
+            writer = OutputWriter(work, out, decisions, range(shards), jsonl=config.jsonl)
+            try:
+                _each_shard(executor, rows_shard, (root, config.jsonl), stage="rows", work=work, shards=shards,
+                            tick=tick, then=writer.ready)
+            except BaseException:
+                writer.close()
+                raise
+            totals = writer.finish()
         timed("write", t)
 
     seconds = time.perf_counter() - t0

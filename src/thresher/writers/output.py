@@ -203,6 +203,50 @@ def rows_shard(root: Path, i: int, jsonl: bool) -> None:
         atomic_write(work.shard("rows", i, "jsonl"), _w)
 
 
+class OutputWriter:
+    """Writes OUT/.pages.parquet.tmp (and .pages.jsonl.tmp) shard by shard, in shard order, as rows shards
+    become ready, so the driver compresses one shard while the workers build the next; `finish` adds the
+    clusters and returns the totals. `publish` renames the files into place.
+    """
+
+    def __init__(self, work: WorkDir, out: Path, d: Decisions, order: Sequence[int], *, jsonl: bool) -> None:
+        self.work, self.out, self.d = work, out, d
+        self.order = list(order)
+        self.totals = Totals(pages=len(d.cluster))
+        self._ready: set[int] = set()
+        self._next = 0  # position in `order` of the next shard to write
+        self._writer = RowGroupWriter(out / ".pages.parquet.tmp", PAGES_SCHEMA)
+        self._jsonl = (out / ".pages.jsonl.tmp").open("wb") if jsonl else None
+
+    def ready(self, i: int) -> None:
+        """Shard i's rows exist: write it, and every shard after it that was ready before."""
+        self._ready.add(i)
+        while self._next < len(self.order) and self.order[self._next] in self._ready:
+            self._write(self.order[self._next])
+            self._next += 1
+
+    def _write(self, i: int) -> None:
+        rows = pq.read_table(self.work.shard("rows", i))
+        self._writer.write_table(rows)
+        _count(rows, self.totals)
+        if self._jsonl is not None:
+            with self.work.shard("rows", i, "jsonl").open("rb") as part:
+                shutil.copyfileobj(part, self._jsonl)
+
+    def close(self) -> None:
+        self._writer.close()
+        if self._jsonl is not None:
+            self._jsonl.close()
+
+    def finish(self, touched: np.ndarray | None = None) -> Totals:
+        """Close the page files (every shard must have been written) and write the clusters."""
+        if self._next < len(self.order):
+            raise RuntimeError(f"rows shard {self.order[self._next]} was never ready")
+        self.close()
+        _write_clusters(self.out / ".clusters.parquet.tmp", self.d, touched)
+        return self.totals
+
+
 def write_outputs(work: WorkDir, out: Path, shards: int, d: Decisions, *, jsonl: bool,
                   only_shards: Sequence[int] | None = None) -> Totals:
     """Write OUT/.pages.parquet.tmp etc. from the rows shards and return the totals; `publish` renames them.
@@ -211,28 +255,20 @@ def write_outputs(work: WorkDir, out: Path, shards: int, d: Decisions, *, jsonl:
     exist), and the clusters that have a member among them (a batch added to an
     index, `thresher.index`).
     """
-    totals = Totals(pages=len(d.cluster))
-    writer = RowGroupWriter(out / ".pages.parquet.tmp", PAGES_SCHEMA)
-    jf = (out / ".pages.jsonl.tmp").open("wb") if jsonl else None
+    order = list(range(shards)) if only_shards is None else list(only_shards)
+    writer = OutputWriter(work, out, d, order, jsonl=jsonl)
     try:
-        for i in range(shards) if only_shards is None else only_shards:
-            rows = pq.read_table(work.shard("rows", i))
-            writer.write_table(rows)
-            _count(rows, totals)
-            if jf is not None:
-                with work.shard("rows", i, "jsonl").open("rb") as part:
-                    shutil.copyfileobj(part, jf)
-    finally:
+        for i in order:
+            writer.ready(i)
+    except BaseException:
         writer.close()
-        if jf is not None:
-            jf.close()
+        raise
     touched = None
     if only_shards is not None:
         touched = np.zeros(len(d.cluster), dtype=bool)
         for i in only_shards:
             touched[pq.read_table(work.shard("pages", i), columns=["page"]).column("page").to_numpy()] = True
-    _write_clusters(out / ".clusters.parquet.tmp", d, touched)
-    return totals
+    return writer.finish(touched)
 
 
 def _count(rows: pa.Table, totals: Totals) -> None:
