@@ -13,12 +13,14 @@ pure selection core.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .select import BlockSignals
@@ -99,6 +101,11 @@ class SpreadIndex:
     def _export(self, name: str, sql: str, shard_pages: int | Sequence[int]) -> None:
         """Write one query's rows to work/NAME/shard=i/, partitioned by shard: one join for all shards.
 
+        DuckDB streams the joined rows as Arrow batches and `write_partitioned`
+        splits them by shard: DuckDB's own partitioned COPY cost twice the CPU
+        and grew faster than the rows (21 CPU-s for the 38 M blocks of 1 M pages,
+        against 11 this way; 1.4 against 1.1 at 100 k).
+
         `shard_pages`: pages per shard, or the first page of each shard when
         shards differ in size (an index made of batches, `thresher.index`).
         """
@@ -110,7 +117,7 @@ class SpreadIndex:
             self.con.execute("CREATE OR REPLACE TEMP TABLE shard_lo AS SELECT unnest($1::BIGINT[]) AS lo, "
                              "unnest(range(len($1)))::BIGINT AS shard", [list(map(int, shard_pages))])
             query = f"SELECT q.*, b.shard FROM ({sql}) q ASOF JOIN shard_lo b ON q.page >= b.lo"
-        self.con.execute(f"COPY ({query}) TO '{out}' (FORMAT parquet, PARTITION_BY (shard), ROW_GROUP_SIZE 32768)")
+        write_partitioned(self.con.sql(query).to_arrow_reader(EXPORT_BATCH_ROWS), out)
 
     def _blocks(self, pages: str | None, columns: str = "*") -> str:
         """The block shards, or only the blocks of the pages in table `pages` (an index update)."""
@@ -187,6 +194,36 @@ class SpreadIndex:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+EXPORT_BATCH_ROWS = 1 << 20
+
+
+def write_partitioned(reader: pa.RecordBatchReader, out: Path) -> None:
+    """Write the batches of `reader` to out/shard=K/data_0.parquet by their `shard` column (dropped).
+
+    One open writer per shard: each batch is sorted by shard and its slices
+    appended as row groups. Work files: uncompressed, no dictionary pages.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    writers: dict[int, pq.ParquetWriter] = {}
+    try:
+        for batch in reader:
+            shard = batch.column(batch.schema.get_field_index("shard")).to_numpy()
+            data = batch.drop_columns(["shard"])
+            order = np.argsort(shard, kind="stable")
+            data, shard = data.take(pa.array(order)), shard[order]
+            cuts = np.flatnonzero(np.r_[True, shard[1:] != shard[:-1], True])
+            for a, b in itertools.pairwise(cuts.tolist()):
+                k = int(shard[a])
+                if k not in writers:
+                    (out / f"shard={k}").mkdir(exist_ok=True)
+                    writers[k] = pq.ParquetWriter(out / f"shard={k}" / "data_0.parquet", data.schema,
+                                                  compression="none", use_dictionary=False)
+                writers[k].write_batch(data.slice(a, b - a))
+    finally:
+        for w in writers.values():
+            w.close()
 
 
 def _load(root: Path, name: str, i: int) -> dict[str, np.ndarray]:
