@@ -67,6 +67,7 @@ WHY_NAMES = (
 )
 
 MAX_GAP = 2  # non-prose blocks allowed between two paragraphs of one body
+TEASER_MAX_PARAS = 2  # a teaser shows one or two paragraphs: a longer run does not end at a list item's label
 MAX_HEAD_SKIP = 2  # chrome labels allowed between the headline and the body
 MAX_HEAD_WORDS = 30  # a longer block is not a headline
 STANDFIRST_MIN_WORDS = 12  # a non-prose head this long may be a standfirst with the headline above it
@@ -144,8 +145,10 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
     of the same box, up to BOX_REACH blocks away: captions and embeds inside
     one article body), at a block that is another article's
     content, or where a label repeated in the page (the "Read more" closing a
-    teaser) is followed by a headline: one item of a list ends there and the
-    next begins.
+    teaser) is followed by a headline while the run has at most
+    TEASER_MAX_PARAS paragraphs: one item of a list of teasers ends there and
+    the next begins (a longer run is a body whose sections end in a rule or a
+    label, such as ``___`` before each sub-heading).
     """
     n = len(s.prose)
     free = s.bullet | _has(s, marks.HEADING)  # list items and sub-headings are not a gap
@@ -154,14 +157,14 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
     runs: list[tuple[int, int, float]] = []
     first = last = -1
     score = 0.0
-    gap = 0
+    gap = paras = 0
     closed = False  # a repeated label was seen in the current gap
 
     def close() -> None:
-        nonlocal first, gap, score, closed
+        nonlocal first, gap, score, closed, paras
         if first >= 0:
             runs.append((first, last, score))
-        first, gap, score, closed = -1, 0, 0.0, False
+        first, gap, score, closed, paras = -1, 0, 0.0, False, 0
 
     for i in range(n):
         if breaks[i]:
@@ -173,10 +176,11 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
             last = i
             score += float(weight[i]) * float(s.nchars[i])
             gap, closed = 0, False
+            paras += 1
         elif first >= 0 and not free[i]:
             gap += 1
             same_box = s.box[last] != 0 and nxt[i] >= 0 and s.box[nxt[i]] == s.box[last] and nxt[i] - last <= BOX_REACH
-            if not same_box and (gap > MAX_GAP or (closed and _headline_like(s, i))):
+            if not same_box and (gap > MAX_GAP or (closed and paras <= TEASER_MAX_PARAS and _headline_like(s, i))):
                 close()
             elif s.repeated[i]:
                 closed = True
