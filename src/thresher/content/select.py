@@ -83,6 +83,7 @@ BOX_MINOR_PARAS = 2  # a box of this many paragraphs at most, at a body's edge, 
 BRIDGE_GAP = 8  # a body goes on across this many short blocks (an embed, a box) ...
 BRIDGE_SHARE = 0.2  # ... to a run that weighs at least this share of the body's main run
 BRIDGE_MIN_BLOCKS = 3  # ... and has this many paragraphs (a teaser has one or two)
+LIST_ITEM_MAX_WORDS = 40  # a run mostly of list items shorter than this is a list of links (dialogue lines run longer)
 
 
 @dataclass(slots=True)
@@ -276,6 +277,16 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
     return int(own[lo]), int(own[hi])
 
 
+def _is_list(s: BlockSignals, usable: np.ndarray, run: tuple[int, int, float]) -> bool:
+    """A run that is a list of links rather than a body's paragraphs: most of its paragraphs are short list
+    items (headlines), or it repeats a label for each of them (the "Read more" or the date on each teaser)."""
+    span = slice(run[0], run[1] + 1)
+    paras = int(usable[span].sum())
+    items = int((s.bullet[span] & usable[span] & (s.nwords[span] < LIST_ITEM_MAX_WORDS)).sum())
+    labels = int((s.repeated[span] & ~usable[span]).sum())
+    return 2 * items > paras or labels >= paras
+
+
 def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndarray) -> tuple[int, int]:
     """(first, last) of the body: the best run, joined with neighbouring runs across short gaps.
 
@@ -284,7 +295,9 @@ def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndar
     blocks away that weighs at least BRIDGE_SHARE of the best run is part of the
     body when it has BRIDGE_MIN_BLOCKS paragraphs or more (a teaser has one or
     two), unless another article's block lies between, or a label repeated in
-    the page (the section label on each item of a list of teasers).
+    the page when the neighbour is a list (`_is_list`: the section label on
+    each item of a list of teasers; an embed's repeated labels do not stop a
+    body).
     """
     best = max(range(len(runs)), key=lambda k: (runs[k][2], -runs[k][0]))
     first, last, score = runs[best]
@@ -295,7 +308,7 @@ def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndar
         between = slice(lo + 1, hi)
         # a section of the article: under a sub-heading, inside the element the page marks as its article
         section = bool(_has(s, marks.HEADING)[between].any() and _has(s, marks.MAIN)[lo:hi + 1].all())
-        labels = (s.repeated[between] & ~s.foreign[between]).any() and not section
+        labels = (s.repeated[between] & ~s.foreign[between]).any() and not section and _is_list(s, usable, other)
         return (other[2] >= BRIDGE_SHARE * score and int(usable[other[0]:other[1] + 1].sum()) >= BRIDGE_MIN_BLOCKS
                 and not breaks[between].any() and not labels and int((~free[between]).sum()) <= BRIDGE_GAP)
 
