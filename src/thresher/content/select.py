@@ -297,7 +297,9 @@ def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndar
     two), unless another article's block lies between, or a label repeated in
     the page when the neighbour is a list (`_is_list`: the section label on
     each item of a list of teasers; an embed's repeated labels do not stop a
-    body).
+    body). The bridge may pass over a run of one or two paragraphs (an inline
+    teaser, "Related: ...") to the run after it; the paragraphs passed count
+    as gap blocks.
     """
     best = max(range(len(runs)), key=lambda k: (runs[k][2], -runs[k][0]))
     first, last, score = runs[best]
@@ -310,16 +312,24 @@ def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndar
         section = bool(_has(s, marks.HEADING)[between].any() and _has(s, marks.MAIN)[lo:hi + 1].all())
         labels = (s.repeated[between] & ~s.foreign[between]).any() and not section and _is_list(s, usable, other)
         return (other[2] >= BRIDGE_SHARE * score and int(usable[other[0]:other[1] + 1].sum()) >= BRIDGE_MIN_BLOCKS
-                and not breaks[between].any() and not labels and int((~free[between]).sum()) <= BRIDGE_GAP)
+                and not breaks[between].any() and not labels
+                and int((~free[between]).sum() + usable[between].sum()) <= BRIDGE_GAP)
+
+    def step(k: int, towards: int) -> int | None:
+        """The run that joins the body next: run k, or past it when it is a teaser's one or two paragraphs."""
+        small = int(usable[runs[k][0]:runs[k][1] + 1].sum()) < BRIDGE_MIN_BLOCKS
+        for j in (k, k + towards) if small else (k,):
+            if 0 <= j < len(runs) and (joins(runs[j][1], first, runs[j]) if towards < 0
+                                       else joins(last, runs[j][0], runs[j])):
+                return j
+        return None
 
     k = best - 1
-    while k >= 0 and joins(runs[k][1], first, runs[k]):
-        first = runs[k][0]
-        k -= 1
+    while k >= 0 and (j := step(k, -1)) is not None:
+        first, k = runs[j][0], j - 1
     k = best + 1
-    while k < len(runs) and joins(last, runs[k][0], runs[k]):
-        last = runs[k][1]
-        k += 1
+    while k < len(runs) and (j := step(k, 1)) is not None:
+        last, k = runs[j][1], j + 1
     return first, last
 
 
