@@ -287,6 +287,20 @@ def _is_list(s: BlockSignals, usable: np.ndarray, run: tuple[int, int, float]) -
     return 2 * items > paras or labels >= paras
 
 
+def _trim_link_list(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> int:
+    """The body's last block, before a list closing it: list-item paragraphs after the last plain paragraph,
+    set off from it by a label ("Related", "More on this"; not a sentence such as "Here is what to know:"),
+    are links to other articles."""
+    own = np.flatnonzero(usable[first:last + 1]) + first
+    k = len(own) - 1
+    while k > 0 and s.bullet[own[k]]:
+        k -= 1
+    if k == len(own) - 1 or s.bullet[own[k]]:
+        return last
+    between = slice(int(own[k]) + 1, int(own[k + 1]))
+    return int(own[k]) if (~s.bullet[between] & ~s.fragment[between] & ~_has(s, marks.HEADING)[between]).any() else last
+
+
 def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndarray) -> tuple[int, int]:
     """(first, last) of the body: the best run, joined with neighbouring runs across short gaps.
 
@@ -350,6 +364,7 @@ def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
         return role, why
     usable, first, last = body
     first, last = _trim_to_box(s, usable, first, last)
+    last = _trim_link_list(s, usable, first, last)
     for i in range(first, last + 1):
         own = not s.foreign[i] and not s.label[i] and not s.elsewhere[i]
         # a non-prose block inside the body is content only when it is not a lone label
