@@ -83,6 +83,7 @@ BOX_MINOR_PARAS = 2  # a box of this many paragraphs at most, at a body's edge, 
 BRIDGE_GAP = 8  # a body goes on across this many short blocks (an embed, a box) ...
 BRIDGE_SHARE = 0.2  # ... to a run that weighs at least this share of the body's main run
 BRIDGE_MIN_BLOCKS = 3  # ... and has this many paragraphs (a teaser has one or two)
+LINK_BAR_MIN = 3  # short non-sentence lines in a row inside a body: a share bar, tags, related links
 LIST_ITEM_MAX_WORDS = 40  # a run mostly of list items shorter than this is a list of links (dialogue lines run longer)
 
 
@@ -365,12 +366,13 @@ def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
     usable, first, last = body
     first, last = _trim_to_box(s, usable, first, last)
     last = _trim_link_list(s, usable, first, last)
+    bar = _link_bar(s, first, last)
     for i in range(first, last + 1):
         own = not s.foreign[i] and not s.label[i] and not s.elsewhere[i]
         # a non-prose block inside the body is content only when it is not a lone label
         if own and s.prose[i]:
             role[i], why[i] = CONTENT, BODY
-        elif own and (s.bullet[i] or _is_interior_text(s, i, first, last)):
+        elif own and not bar[i - first] and (s.bullet[i] or _is_interior_text(s, i, first, last)):
             role[i], why[i] = CONTENT, INSIDE_BODY
     if _page_has(s, marks.HAS_LD):  # the article text the page gives in its metadata, wherever it sits
         ld = _has(s, marks.LD_BODY) & (role != CONTENT) & ~s.foreign & ~s.elsewhere
@@ -430,6 +432,18 @@ def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) ->
                 and not s.elsewhere[above] and HEADLINE_MIN_WORDS <= s.nwords[above] < s.nwords[head]):
             role[above], why[above] = CONTENT, HEADLINE
             why[head] = STANDFIRST
+
+
+def _link_bar(s: BlockSignals, first: int, last: int) -> np.ndarray:
+    """Which blocks of the body (first..last) sit in a row of LINK_BAR_MIN or more short lines that are not
+    sentences: a share bar, a list of tags or related links inside the body, not its text."""
+    short = ~s.prose[first:last + 1] & ~s.fragment[first:last + 1]
+    edges = np.flatnonzero(np.diff(np.r_[0, short.astype(np.int8), 0]))
+    bar = np.zeros(len(short), dtype=bool)
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        if b - a >= LINK_BAR_MIN:
+            bar[a:b] = True
+    return bar
 
 
 def _is_interior_text(s: BlockSignals, i: int, first: int, last: int) -> bool:
