@@ -248,10 +248,13 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
 
     The box (HTML parent element) with the most of the body's prose, in two
     paragraphs or more, is the article's. When it holds BOX_SHARE of the body,
-    the body is cut to its first and last paragraph; else paragraphs at the body's edges that
-    sit alone in a small box of their own (comments, asides: at most
-    BOX_MINOR_PARAS paragraphs, less than half the article box's text) are cut
-    off, up to the first paragraph of the article box or of no known box.
+    the body is cut to its first and last paragraph; else, when the article
+    box holds more than BOX_MINOR_PARAS paragraphs (a page that wraps each
+    paragraph in its own element has no such box),
+    paragraphs at the body's edges that sit alone in a small box of their own
+    (comments, asides: at most BOX_MINOR_PARAS paragraphs, less than half the
+    article box's text) are cut off, up to the first paragraph of the article
+    box or of no known box.
     """
     own = np.flatnonzero(usable[first:last + 1]) + first
     boxes = s.box[own]
@@ -268,6 +271,8 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
     if chars[main] >= BOX_SHARE * float(weights.sum()):  # the article box holds most of the body: cut to it
         inside = own[boxes == main]
         return int(inside[0]), int(inside[-1])
+    if paras[main] <= BOX_MINOR_PARAS:  # no box holds more than a comment would: boxes tell nothing here
+        return first, last
     minor = (boxes != 0) & (boxes != main) & (paras[boxes] <= BOX_MINOR_PARAS) & (chars[boxes] * 2 < chars[main])
     minor &= np.bincount(boxes, weights=weights)[boxes] * 2 < chars[main]
     lo, hi = 0, len(own) - 1
