@@ -248,7 +248,9 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
 
     The box (HTML parent element) with the most of the body's prose, in two
     paragraphs or more, is the article's. When it holds BOX_SHARE of the body,
-    the body is cut to its first and last paragraph; else, when the article
+    the body is cut to its first and last paragraph, and goes on after it
+    through paragraphs of other known boxes with nothing between (the body
+    continued in a sibling element); else, when the article
     box holds more than BOX_MINOR_PARAS paragraphs (a page that wraps each
     paragraph in its own element has no such box),
     paragraphs at the body's edges that sit alone in a small box of their own
@@ -269,8 +271,12 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
     if chars[main] == 0.0:
         return first, last
     if chars[main] >= BOX_SHARE * float(weights.sum()):  # the article box holds most of the body: cut to it
-        inside = own[boxes == main]
-        return int(inside[0]), int(inside[-1])
+        inside = np.flatnonzero(boxes == main)
+        hi = int(inside[-1])
+        # ... and on to the paragraphs of known boxes right after it (the body goes on in a sibling element)
+        while hi < len(own) - 1 and own[hi + 1] == own[hi] + 1 and boxes[hi + 1]:
+            hi += 1
+        return int(own[inside[0]]), int(own[hi])
     if paras[main] <= BOX_MINOR_PARAS:  # no box holds more than a comment would: boxes tell nothing here
         return first, last
     minor = (boxes != 0) & (boxes != main) & (paras[boxes] <= BOX_MINOR_PARAS) & (chars[boxes] * 2 < chars[main])
