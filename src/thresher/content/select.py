@@ -84,6 +84,7 @@ BRIDGE_GAP = 8  # a body goes on across this many short blocks (an embed, a box)
 BRIDGE_SHARE = 0.2  # ... to a run that weighs at least this share of the body's main run
 BRIDGE_MIN_BLOCKS = 3  # ... and has this many paragraphs (a teaser has one or two)
 LINK_BAR_MIN = 3  # short non-sentence lines in a row inside a body: a share bar, tags, related links
+LIST_MIN_ITEMS = 3  # repeated labels in a run of teasers (one per item, items of one or two paragraphs)
 LIST_ITEM_MAX_WORDS = 40  # a run mostly of list items shorter than this is a list of links (dialogue lines run longer)
 
 
@@ -291,12 +292,13 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
 
 def _is_list(s: BlockSignals, usable: np.ndarray, run: tuple[int, int, float]) -> bool:
     """A run that is a list of links rather than a body's paragraphs: most of its paragraphs are short list
-    items (headlines), or it repeats a label for each of them (the "Read more" or the date on each teaser)."""
+    items (headlines), or it repeats labels as often as it has paragraphs, or for every two paragraphs on
+    LIST_MIN_ITEMS items or more (the "Read more", the date or the section on each teaser)."""
     span = slice(run[0], run[1] + 1)
     paras = int(usable[span].sum())
     items = int((s.bullet[span] & usable[span] & (s.nwords[span] < LIST_ITEM_MAX_WORDS)).sum())
     labels = int((s.repeated[span] & ~usable[span]).sum())
-    return 2 * items > paras or labels >= paras
+    return 2 * items > paras or labels >= paras or (labels >= LIST_MIN_ITEMS and 2 * labels >= paras)
 
 
 def _trim_link_list(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> int:
