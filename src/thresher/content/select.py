@@ -336,12 +336,14 @@ def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndar
 
     def joins(lo: int, hi: int, other: tuple[int, int, float]) -> bool:
         between = slice(lo + 1, hi)
+        if (other[2] < BRIDGE_SHARE * score or int(usable[other[0]:other[1] + 1].sum()) < BRIDGE_MIN_BLOCKS
+                or breaks[between].any() or int((~free[between]).sum() + usable[between].sum()) > BRIDGE_GAP):
+            return False
+        if not (s.repeated[between] & ~s.foreign[between]).any():
+            return True
         # a section of the article: under a sub-heading, inside the element the page marks as its article
         section = bool(_has(s, marks.HEADING)[between].any() and _has(s, marks.MAIN)[lo:hi + 1].all())
-        labels = (s.repeated[between] & ~s.foreign[between]).any() and not section and _is_list(s, usable, other)
-        return (other[2] >= BRIDGE_SHARE * score and int(usable[other[0]:other[1] + 1].sum()) >= BRIDGE_MIN_BLOCKS
-                and not breaks[between].any() and not labels
-                and int((~free[between]).sum() + usable[between].sum()) <= BRIDGE_GAP)
+        return section or not _is_list(s, usable, other)
 
     def step(k: int, towards: int) -> int | None:
         """The run that joins the body next: run k, or past it when it is a teaser's one or two paragraphs."""
@@ -447,15 +449,17 @@ def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) ->
             why[head] = STANDFIRST
 
 
-def _link_bar(s: BlockSignals, first: int, last: int) -> np.ndarray:
+def _link_bar(s: BlockSignals, first: int, last: int) -> list[bool]:
     """Which blocks of the body (first..last) sit in a row of LINK_BAR_MIN or more short lines that are not
     sentences: a share bar, a list of tags or related links inside the body, not its text."""
-    short = ~s.prose[first:last + 1] & ~s.fragment[first:last + 1]
-    edges = np.flatnonzero(np.diff(np.r_[0, short.astype(np.int8), 0]))
-    bar = np.zeros(len(short), dtype=bool)
-    for a, b in zip(edges[::2], edges[1::2], strict=True):
-        if b - a >= LINK_BAR_MIN:
-            bar[a:b] = True
+    short = (~s.prose[first:last + 1] & ~s.fragment[first:last + 1]).tolist()  # a body is short: a loop is cheapest
+    bar = [False] * len(short)
+    start = 0
+    for k, x in enumerate([*short, False]):
+        if not x:
+            if k - start >= LINK_BAR_MIN:
+                bar[start:k] = [True] * (k - start)
+            start = k + 1
     return bar
 
 
