@@ -26,6 +26,7 @@ from .shape import (
     PROSE_MAX_CAPITALISED,
     PROSE_MIN_WORDS,
     PROSE_VERY_LONG_WORDS,
+    PUNCTUATION,
     SENTENCE_MAX_CAPITALISED,
 )
 
@@ -84,6 +85,16 @@ def _keys(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
     """(block_key, words) vectorised: lower case, whitespace runs to one space, digit runs to 0."""
     words = pc.utf8_split_whitespace(pc.utf8_lower(arr))
     return pc.replace_substring_regex(pc.binary_join(words, " "), "[0-9]+", "0"), words
+
+
+def _punctuated(head: pa.Array, where: np.ndarray) -> np.ndarray:
+    """Which blocks hold a punctuation mark (`shape.PUNCTUATION`), looked for only where asked (long blocks)."""
+    out = np.zeros(len(where), dtype=bool)
+    at = np.flatnonzero(where)
+    if len(at):
+        out[at] = pc.match_substring_regex(head.take(pa.array(at)), PUNCTUATION.pattern).to_numpy(
+            zero_copy_only=False)
+    return out
 
 
 def _fingerprints(keys: pa.Array) -> np.ndarray:
@@ -165,7 +176,7 @@ def block_table_and_words(pages: pa.Table | list[tuple[int, str]]) -> tuple[pa.T
     cjk = pc.count_substring_regex(head, CJK_RE).to_numpy(zero_copy_only=False)
     nshape = nwords + cjk // CJK_CHARS_PER_WORD  # shape.word_count
     prose = (nshape >= PROSE_MIN_WORDS) & np.where(
-        nshape >= PROSE_VERY_LONG_WORDS, caps <= 0.8,
+        nshape >= PROSE_VERY_LONG_WORDS, (caps <= 0.8) & _punctuated(head, nshape >= PROSE_VERY_LONG_WORDS),
         np.where(sentence, caps <= SENTENCE_MAX_CAPITALISED,
                  (caps <= PROSE_MAX_CAPITALISED) & ((nshape >= PROSE_LONG_WORDS) | terminal)))
     fragment = (nshape >= FRAGMENT_MIN_WORDS) & (caps <= PROSE_MAX_CAPITALISED)
