@@ -50,7 +50,7 @@ ROLE_NAMES = ("content", "chrome", "teaser")
 # why a block got its role: the rule that decided, for `thresher explain` and the report
 BODY, HEADLINE, STANDFIRST, INSIDE_BODY, CLOSING = 0, 1, 2, 3, 4
 OTHER_ARTICLE, FOREIGN, LABEL, OUTSIDE_PROSE, OUTSIDE_SHORT = 5, 6, 7, 8, 9
-LD_TEXT, OUTSIDE_MAIN = 10, 11
+LD_TEXT, OUTSIDE_MAIN, CLOSING_LIST = 10, 11, 12
 WHY_NAMES = (
     "body: prose in the page's main run of text",
     "headline: the short line just above the main run",
@@ -64,6 +64,7 @@ WHY_NAMES = (
     "short line outside the main run",
     "article text: part of the articleBody the page gives in its JSON-LD metadata",
     "outside the element the page marks as its article (<article>, <main>)",
+    "list: the items of a list that starts right after the body (a list article)",
 )
 
 MAX_GAP = 2  # non-prose blocks allowed between two paragraphs of one body
@@ -85,6 +86,7 @@ BRIDGE_SHARE = 0.2  # ... to a run that weighs at least this share of the body's
 BRIDGE_MIN_BLOCKS = 3  # ... and has this many paragraphs (a teaser has one or two)
 LINK_BAR_MIN = 3  # short non-sentence lines in a row inside a body: a share bar, tags, related links
 LIST_MIN_ITEMS = 3  # repeated labels in a run of teasers (one per item, items of one or two paragraphs)
+LIST_ITEM_MIN_WORDS = 3  # ... a list item of the article's own has this many words (a share button fewer)
 LIST_ITEM_MAX_WORDS = 40  # a run mostly of list items shorter than this is a list of links (dialogue lines run longer)
 
 
@@ -392,6 +394,9 @@ def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
     if _page_has(s, marks.HAS_LD):  # the article text the page gives in its metadata, wherever it sits
         ld = _has(s, marks.LD_BODY) & (role != CONTENT) & ~s.foreign & ~s.elsewhere
         role[ld], why[ld] = CONTENT, LD_TEXT
+    end = _closing_list(s, last)
+    role[last + 1:end], why[last + 1:end] = CONTENT, CLOSING_LIST
+    last = end - 1
     tail = last + 1  # a body may close on a short sentence ("... he said.")
     if (tail < n and s.fragment[tail] and not s.foreign[tail] and not s.label[tail]
             and not s.elsewhere[tail]):
@@ -447,6 +452,20 @@ def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) ->
                 and not s.elsewhere[above] and HEADLINE_MIN_WORDS <= s.nwords[above] < s.nwords[head]):
             role[above], why[above] = CONTENT, HEADLINE
             why[head] = STANDFIRST
+
+
+def _closing_list(s: BlockSignals, last: int) -> int:
+    """The end (exclusive) of a list that starts right after the body's last block: LIST_MIN_ITEMS list items
+    or more of LIST_ITEM_MIN_WORDS words, each maybe followed by one short line (its link, its price),
+    nothing else between; `last + 1` where there is none. A list of related links sits under a label."""
+    n, j, items, end = len(s.prose), last + 1, 0, last + 1
+    while j < n and not (s.foreign[j] or s.label[j] or s.elsewhere[j]):
+        if s.bullet[j] and s.nwords[j] >= LIST_ITEM_MIN_WORDS:
+            items, end = items + 1, j + 1
+        elif not (s.bullet[j - 1] and not s.prose[j] and s.nwords[j] <= 2):
+            break
+        j += 1
+    return end if items >= LIST_MIN_ITEMS else last + 1
 
 
 def _link_bar(s: BlockSignals, first: int, last: int) -> list[bool]:
