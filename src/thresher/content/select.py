@@ -295,11 +295,12 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
 def _is_list(s: BlockSignals, usable: np.ndarray, run: tuple[int, int, float]) -> bool:
     """A run that is a list of links rather than a body's paragraphs: most of its paragraphs are short list
     items (headlines), or it repeats labels as often as it has paragraphs, or for every two paragraphs on
-    LIST_MIN_ITEMS items or more (the "Read more", the date or the section on each teaser)."""
+    LIST_MIN_ITEMS items or more (the "Read more", the date or the section on each teaser; a list item
+    repeated under each product of a buying guide, "See it now", is no teaser's label)."""
     span = slice(run[0], run[1] + 1)
     paras = int(usable[span].sum())
     items = int((s.bullet[span] & usable[span] & (s.nwords[span] < LIST_ITEM_MAX_WORDS)).sum())
-    labels = int((s.repeated[span] & ~usable[span]).sum())
+    labels = int((s.repeated[span] & ~usable[span] & ~s.bullet[span]).sum())
     return 2 * items > paras or labels >= paras or (labels >= LIST_MIN_ITEMS and 2 * labels >= paras)
 
 
