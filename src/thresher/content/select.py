@@ -308,6 +308,8 @@ def _trim_link_list(s: BlockSignals, usable: np.ndarray, first: int, last: int) 
     """The body's last block, before a list closing it: list-item paragraphs after the last plain paragraph,
     set off from it by a label ("Related", "More on this"; not a sentence such as "Here is what to know:"),
     are links to other articles."""
+    if not s.bullet[last]:  # the body ends on a plain paragraph (`last` is one of its paragraphs)
+        return last
     own = np.flatnonzero(usable[first:last + 1]) + first
     k = len(own) - 1
     while k > 0 and s.bullet[own[k]]:
