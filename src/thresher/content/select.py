@@ -21,7 +21,10 @@ short lines. So:
    ``MAX_HEAD_SKIP`` chrome labels (when that block is a long line under a
    shorter one, it is the standfirst and the shorter one the headline);
 4. blocks inside the run that are not chrome (list items, short paragraphs)
-   are content too, and so is a short sentence-like line closing the run.
+   are content too, unless they sit in a row of short non-sentence lines (a
+   share bar, tags); so is a short sentence-like line closing the run, and a
+   list that starts right after it (a list article), while list items that
+   close the body after a label ("Related") are links, not the body.
 
 HTML pages add what their markup says (`mark` and `box`, see `blocks.marks`):
 where the page marks its article element, only prose inside it makes a run;
