@@ -29,15 +29,15 @@ def test_aeb_html_floor(tmp_path: Path) -> None:
     shared = shared_or_skip()
     rp = _realpages()
     r = rp.bench_aeb_html(rp.load_scorer(shared), shared / "data" / "aeb", tmp_path, 2, 0)
-    assert r["official"]["f1"] >= 0.925, r["official"]
+    assert r["official"]["f1"] >= 0.929, r["official"]
 
 
 def test_aeb_text_dump_floors(tmp_path: Path) -> None:
     shared = shared_or_skip()
     rp = _realpages()
     r = rp.bench_aeb_text(rp.load_scorer(shared), shared / "data" / "aeb", tmp_path, 2, 0)
-    assert r["html-text"]["thresher"]["f1"] >= 0.88, r["html-text"]
-    assert r["inscriptis"]["thresher"]["f1"] >= 0.863, r["inscriptis"]
+    assert r["html-text"]["thresher"]["f1"] >= 0.90, r["html-text"]
+    assert r["inscriptis"]["thresher"]["f1"] >= 0.895, r["inscriptis"]
 
 
 # trafilatura 2.3.1's F1 per big9 site, measured by `bench/realpages.py` (BENCHMARKS.md); trafilatura is
@@ -50,6 +50,6 @@ def test_big9_floor(tmp_path: Path) -> None:
     shared = shared_or_skip()
     rp = _realpages()
     r = rp.bench_big9(rp.load_scorer(shared), shared / "data" / "big9", tmp_path, 2, 0, None)
-    assert r["overall"]["thresher"]["f1"] >= 0.96, r["overall"]
+    assert r["overall"]["thresher"]["f1"] >= 0.966, r["overall"]
     ahead = [site for site, f1 in TRAFILATURA_BIG9.items() if r["sites"][site]["thresher"]["f1"] > f1]
     assert len(ahead) >= 8, ahead  # measured 9 of 9; arstechnica leads by 0.001 only

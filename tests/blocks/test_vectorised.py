@@ -36,3 +36,11 @@ def test_table_matches_scalar_definitions(pages: list[str]) -> None:
                 "rest_hash": fingerprint(m.group(2)) if m and len(m.group(1).split()) <= 3 else 0,
             })
     assert rows == expected
+
+
+def test_a_long_line_without_punctuation_is_a_tag_list_not_prose() -> None:
+    tags = " ".join(["adopt", "a", "friend", "water", "alert", "campaign", "culture", "course", "dance"] * 5)
+    sentence = tags.replace(" water", ", water")
+    assert not is_prose(tags) and is_prose(sentence)
+    rows = block_table([(0, tags), (1, sentence)]).to_pylist()
+    assert [r["prose"] for r in rows] == [False, True]

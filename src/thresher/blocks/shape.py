@@ -16,7 +16,8 @@ PROSE_LONG_WORDS = 16  # this many words is prose even without a final full stop
 PROSE_MAX_CAPITALISED = 0.5  # title-case lines, credits and name lists are not prose
 SENTENCE_MAX_CAPITALISED = 0.7  # ... unless the line ends like a sentence (names are capitalised)
 SENTENCE_END = tuple('.!?…"”’»。！？」')
-PROSE_VERY_LONG_WORDS = 40  # this long is running text whatever its capitals (name lists in a report)
+PROSE_VERY_LONG_WORDS = 40  # this long is running text whatever its capitals (name lists in a report) ...
+PUNCTUATION = re.compile(r"[.,;:!?…。，、！？]")  # ... when it has punctuation (without, it is a list of tags)
 FRAGMENT_MIN_WORDS = 4  # a short sentence-like line: may close a body (never starts one)
 
 
@@ -51,7 +52,7 @@ def is_prose(text: str, words: list[str] | None = None) -> bool:
         return False
     caps = capitalised_share(words)
     if n >= PROSE_VERY_LONG_WORDS:
-        return caps <= 0.8
+        return caps <= 0.8 and PUNCTUATION.search(text) is not None
     end = text.rstrip()
     if end.endswith(SENTENCE_END):
         return caps <= SENTENCE_MAX_CAPITALISED

@@ -27,6 +27,7 @@ from .shape import (
     PROSE_MAX_CAPITALISED,
     PROSE_MIN_WORDS,
     PROSE_VERY_LONG_WORDS,
+    PUNCTUATION,
     SENTENCE_MAX_CAPITALISED,
 )
 
@@ -107,6 +108,16 @@ def _capitalised_share(split: pa.ListArray, nwords: np.ndarray) -> np.ndarray:
     return caps_n / np.maximum(np.minimum(nwords, CAPS_SAMPLE), 1)
 
 
+def _punctuated(head: pa.Array, where: np.ndarray) -> np.ndarray:
+    """Which blocks hold a punctuation mark (`shape.PUNCTUATION`), looked for only where asked (long blocks)."""
+    out = np.zeros(len(where), dtype=bool)
+    at = np.flatnonzero(where)
+    if len(at):
+        out[at] = pc.match_substring_regex(head.take(pa.array(at)), PUNCTUATION.pattern).to_numpy(
+            zero_copy_only=False)
+    return out
+
+
 def _fingerprints(keys: pa.Array) -> np.ndarray:
     """Signed fingerprints of block keys (`fingerprint`, vectorised)."""
     return (hash_strings(keys) - np.uint64(1 << 63)).view(np.int64)
@@ -184,7 +195,7 @@ def block_table_and_words(pages: pa.Table | list[tuple[int, str]]) -> tuple[pa.T
     cjk = pc.count_substring_regex(head, CJK_RE).to_numpy(zero_copy_only=False)
     nshape = nwords + cjk // CJK_CHARS_PER_WORD  # shape.word_count
     prose = (nshape >= PROSE_MIN_WORDS) & np.where(
-        nshape >= PROSE_VERY_LONG_WORDS, caps <= 0.8,
+        nshape >= PROSE_VERY_LONG_WORDS, (caps <= 0.8) & _punctuated(head, nshape >= PROSE_VERY_LONG_WORDS),
         np.where(sentence, caps <= SENTENCE_MAX_CAPITALISED,
                  (caps <= PROSE_MAX_CAPITALISED) & ((nshape >= PROSE_LONG_WORDS) | terminal)))
     fragment = (nshape >= FRAGMENT_MIN_WORDS) & (caps <= PROSE_MAX_CAPITALISED)

@@ -21,7 +21,10 @@ short lines. So:
    ``MAX_HEAD_SKIP`` chrome labels (when that block is a long line under a
    shorter one, it is the standfirst and the shorter one the headline);
 4. blocks inside the run that are not chrome (list items, short paragraphs)
-   are content too, and so is a short sentence-like line closing the run.
+   are content too, unless they sit in a row of short non-sentence lines (a
+   share bar, tags); so is a short sentence-like line closing the run, and a
+   list that starts right after it (a list article), while list items that
+   close the body after a label ("Related") are links, not the body.
 
 HTML pages add what their markup says (`mark` and `box`, see `blocks.marks`):
 where the page marks its article element, only prose inside it makes a run;
@@ -50,7 +53,7 @@ ROLE_NAMES = ("content", "chrome", "teaser")
 # why a block got its role: the rule that decided, for `thresher explain` and the report
 BODY, HEADLINE, STANDFIRST, INSIDE_BODY, CLOSING = 0, 1, 2, 3, 4
 OTHER_ARTICLE, FOREIGN, LABEL, OUTSIDE_PROSE, OUTSIDE_SHORT = 5, 6, 7, 8, 9
-LD_TEXT, OUTSIDE_MAIN = 10, 11
+LD_TEXT, OUTSIDE_MAIN, CLOSING_LIST = 10, 11, 12
 WHY_NAMES = (
     "body: prose in the page's main run of text",
     "headline: the short line just above the main run",
@@ -64,9 +67,11 @@ WHY_NAMES = (
     "short line outside the main run",
     "article text: part of the articleBody the page gives in its JSON-LD metadata",
     "outside the element the page marks as its article (<article>, <main>)",
+    "list: the items of a list that starts right after the body (a list article)",
 )
 
 MAX_GAP = 2  # non-prose blocks allowed between two paragraphs of one body
+TEASER_MAX_PARAS = 2  # a teaser shows one or two paragraphs: a longer run does not end at a list item's label
 MAX_HEAD_SKIP = 2  # chrome labels allowed between the headline and the body
 MAX_HEAD_WORDS = 30  # a longer block is not a headline
 STANDFIRST_MIN_WORDS = 12  # a non-prose head this long may be a standfirst with the headline above it
@@ -82,6 +87,10 @@ BOX_MINOR_PARAS = 2  # a box of this many paragraphs at most, at a body's edge, 
 BRIDGE_GAP = 8  # a body goes on across this many short blocks (an embed, a box) ...
 BRIDGE_SHARE = 0.2  # ... to a run that weighs at least this share of the body's main run
 BRIDGE_MIN_BLOCKS = 3  # ... and has this many paragraphs (a teaser has one or two)
+LINK_BAR_MIN = 3  # short non-sentence lines in a row inside a body: a share bar, tags, related links
+LIST_MIN_ITEMS = 3  # repeated labels in a run of teasers (one per item, items of one or two paragraphs)
+LIST_ITEM_MIN_WORDS = 3  # ... a list item of the article's own has this many words (a share button fewer)
+LIST_ITEM_MAX_WORDS = 40  # a run mostly of list items shorter than this is a list of links (dialogue lines run longer)
 
 
 @dataclass(slots=True)
@@ -144,8 +153,10 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
     of the same box, up to BOX_REACH blocks away: captions and embeds inside
     one article body), at a block that is another article's
     content, or where a label repeated in the page (the "Read more" closing a
-    teaser) is followed by a headline: one item of a list ends there and the
-    next begins.
+    teaser) is followed by a headline while the run has at most
+    TEASER_MAX_PARAS paragraphs: one item of a list of teasers ends there and
+    the next begins (a longer run is a body whose sections end in a rule or a
+    label, such as ``___`` before each sub-heading).
     """
     n = len(s.prose)
     free = s.bullet | _has(s, marks.HEADING)  # list items and sub-headings are not a gap
@@ -154,14 +165,14 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
     runs: list[tuple[int, int, float]] = []
     first = last = -1
     score = 0.0
-    gap = 0
+    gap = paras = 0
     closed = False  # a repeated label was seen in the current gap
 
     def close() -> None:
-        nonlocal first, gap, score, closed
+        nonlocal first, gap, score, closed, paras
         if first >= 0:
             runs.append((first, last, score))
-        first, gap, score, closed = -1, 0, 0.0, False
+        first, gap, score, closed, paras = -1, 0, 0.0, False, 0
 
     for i in range(n):
         if breaks[i]:
@@ -173,10 +184,11 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
             last = i
             score += float(weight[i]) * float(s.nchars[i])
             gap, closed = 0, False
+            paras += 1
         elif first >= 0 and not free[i]:
             gap += 1
             same_box = s.box[last] != 0 and nxt[i] >= 0 and s.box[nxt[i]] == s.box[last] and nxt[i] - last <= BOX_REACH
-            if not same_box and (gap > MAX_GAP or (closed and _headline_like(s, i))):
+            if not same_box and (gap > MAX_GAP or (closed and paras <= TEASER_MAX_PARAS and _headline_like(s, i))):
                 close()
             elif s.repeated[i]:
                 closed = True
@@ -242,10 +254,15 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
 
     The box (HTML parent element) with the most of the body's prose, in two
     paragraphs or more, is the article's. When it holds BOX_SHARE of the body,
-    the body is cut to its first and last paragraph; else paragraphs at the body's edges that
-    sit alone in a small box of their own (comments, asides: at most
-    BOX_MINOR_PARAS paragraphs, less than half the article box's text) are cut
-    off, up to the first paragraph of the article box or of no known box.
+    the body is cut to its first and last paragraph, and goes on after it
+    through paragraphs of other known boxes with nothing between (the body
+    continued in a sibling element); else, when the article
+    box holds more than BOX_MINOR_PARAS paragraphs (a page that wraps each
+    paragraph in its own element has no such box),
+    paragraphs at the body's edges that sit alone in a small box of their own
+    (comments, asides: at most BOX_MINOR_PARAS paragraphs, less than half the
+    article box's text) are cut off, up to the first paragraph of the article
+    box or of no known box.
     """
     own = np.flatnonzero(usable[first:last + 1]) + first
     boxes = s.box[own]
@@ -260,8 +277,14 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
     if chars[main] == 0.0:
         return first, last
     if chars[main] >= BOX_SHARE * float(weights.sum()):  # the article box holds most of the body: cut to it
-        inside = own[boxes == main]
-        return int(inside[0]), int(inside[-1])
+        inside = np.flatnonzero(boxes == main)
+        hi = int(inside[-1])
+        # ... and on to the paragraphs of known boxes right after it (the body goes on in a sibling element)
+        while hi < len(own) - 1 and own[hi + 1] == own[hi] + 1 and boxes[hi + 1]:
+            hi += 1
+        return int(own[inside[0]]), int(own[hi])
+    if paras[main] <= BOX_MINOR_PARAS:  # no box holds more than a comment would: boxes tell nothing here
+        return first, last
     minor = (boxes != 0) & (boxes != main) & (paras[boxes] <= BOX_MINOR_PARAS) & (chars[boxes] * 2 < chars[main])
     minor &= np.bincount(boxes, weights=weights)[boxes] * 2 < chars[main]
     lo, hi = 0, len(own) - 1
@@ -272,6 +295,34 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
     return int(own[lo]), int(own[hi])
 
 
+def _is_list(s: BlockSignals, usable: np.ndarray, run: tuple[int, int, float]) -> bool:
+    """A run that is a list of links rather than a body's paragraphs: most of its paragraphs are short list
+    items (headlines), or it repeats labels as often as it has paragraphs, or for every two paragraphs on
+    LIST_MIN_ITEMS items or more (the "Read more", the date or the section on each teaser; a list item
+    repeated under each product of a buying guide, "See it now", is no teaser's label)."""
+    span = slice(run[0], run[1] + 1)
+    paras = int(usable[span].sum())
+    items = int((s.bullet[span] & usable[span] & (s.nwords[span] < LIST_ITEM_MAX_WORDS)).sum())
+    labels = int((s.repeated[span] & ~usable[span] & ~s.bullet[span]).sum())
+    return 2 * items > paras or labels >= paras or (labels >= LIST_MIN_ITEMS and 2 * labels >= paras)
+
+
+def _trim_link_list(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> int:
+    """The body's last block, before a list closing it: list-item paragraphs after the last plain paragraph,
+    set off from it by a label ("Related", "More on this"; not a sentence such as "Here is what to know:"),
+    are links to other articles."""
+    if not s.bullet[last]:  # the body ends on a plain paragraph (`last` is one of its paragraphs)
+        return last
+    own = np.flatnonzero(usable[first:last + 1]) + first
+    k = len(own) - 1
+    while k > 0 and s.bullet[own[k]]:
+        k -= 1
+    if k == len(own) - 1 or s.bullet[own[k]]:
+        return last
+    between = slice(int(own[k]) + 1, int(own[k + 1]))
+    return int(own[k]) if (~s.bullet[between] & ~s.fragment[between] & ~_has(s, marks.HEADING)[between]).any() else last
+
+
 def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndarray) -> tuple[int, int]:
     """(first, last) of the body: the best run, joined with neighbouring runs across short gaps.
 
@@ -280,7 +331,11 @@ def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndar
     blocks away that weighs at least BRIDGE_SHARE of the best run is part of the
     body when it has BRIDGE_MIN_BLOCKS paragraphs or more (a teaser has one or
     two), unless another article's block lies between, or a label repeated in
-    the page (the section label on each item of a list of teasers).
+    the page when the neighbour is a list (`_is_list`: the section label on
+    each item of a list of teasers; an embed's repeated labels do not stop a
+    body). The bridge may pass over a run of one or two paragraphs (an inline
+    teaser, "Related: ...") to the run after it; the paragraphs passed count
+    as gap blocks.
     """
     best = max(range(len(runs)), key=lambda k: (runs[k][2], -runs[k][0]))
     first, last, score = runs[best]
@@ -289,20 +344,30 @@ def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndar
 
     def joins(lo: int, hi: int, other: tuple[int, int, float]) -> bool:
         between = slice(lo + 1, hi)
+        if (other[2] < BRIDGE_SHARE * score or int(usable[other[0]:other[1] + 1].sum()) < BRIDGE_MIN_BLOCKS
+                or breaks[between].any() or int((~free[between]).sum() + usable[between].sum()) > BRIDGE_GAP):
+            return False
+        if not (s.repeated[between] & ~s.foreign[between]).any():
+            return True
         # a section of the article: under a sub-heading, inside the element the page marks as its article
         section = bool(_has(s, marks.HEADING)[between].any() and _has(s, marks.MAIN)[lo:hi + 1].all())
-        labels = (s.repeated[between] & ~s.foreign[between]).any() and not section
-        return (other[2] >= BRIDGE_SHARE * score and int(usable[other[0]:other[1] + 1].sum()) >= BRIDGE_MIN_BLOCKS
-                and not breaks[between].any() and not labels and int((~free[between]).sum()) <= BRIDGE_GAP)
+        return section or not _is_list(s, usable, other)
+
+    def step(k: int, towards: int) -> int | None:
+        """The run that joins the body next: run k, or past it when it is a teaser's one or two paragraphs."""
+        small = int(usable[runs[k][0]:runs[k][1] + 1].sum()) < BRIDGE_MIN_BLOCKS
+        for j in (k, k + towards) if small else (k,):
+            if 0 <= j < len(runs) and (joins(runs[j][1], first, runs[j]) if towards < 0
+                                       else joins(last, runs[j][0], runs[j])):
+                return j
+        return None
 
     k = best - 1
-    while k >= 0 and joins(runs[k][1], first, runs[k]):
-        first = runs[k][0]
-        k -= 1
+    while k >= 0 and (j := step(k, -1)) is not None:
+        first, k = runs[j][0], j - 1
     k = best + 1
-    while k < len(runs) and joins(last, runs[k][0], runs[k]):
-        last = runs[k][1]
-        k += 1
+    while k < len(runs) and (j := step(k, 1)) is not None:
+        last, k = runs[j][1], j + 1
     return first, last
 
 
@@ -323,16 +388,21 @@ def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
         return role, why
     usable, first, last = body
     first, last = _trim_to_box(s, usable, first, last)
+    last = _trim_link_list(s, usable, first, last)
+    bar = _link_bar(s, first, last)
     for i in range(first, last + 1):
         own = not s.foreign[i] and not s.label[i] and not s.elsewhere[i]
         # a non-prose block inside the body is content only when it is not a lone label
         if own and s.prose[i]:
             role[i], why[i] = CONTENT, BODY
-        elif own and (s.bullet[i] or _is_interior_text(s, i, first, last)):
+        elif own and not bar[i - first] and (s.bullet[i] or _is_interior_text(s, i, first, last)):
             role[i], why[i] = CONTENT, INSIDE_BODY
     if _page_has(s, marks.HAS_LD):  # the article text the page gives in its metadata, wherever it sits
         ld = _has(s, marks.LD_BODY) & (role != CONTENT) & ~s.foreign & ~s.elsewhere
         role[ld], why[ld] = CONTENT, LD_TEXT
+    end = _closing_list(s, last)
+    role[last + 1:end], why[last + 1:end] = CONTENT, CLOSING_LIST
+    last = end - 1
     tail = last + 1  # a body may close on a short sentence ("... he said.")
     if (tail < n and s.fragment[tail] and not s.foreign[tail] and not s.label[tail]
             and not s.elsewhere[tail]):
@@ -388,6 +458,34 @@ def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) ->
                 and not s.elsewhere[above] and HEADLINE_MIN_WORDS <= s.nwords[above] < s.nwords[head]):
             role[above], why[above] = CONTENT, HEADLINE
             why[head] = STANDFIRST
+
+
+def _closing_list(s: BlockSignals, last: int) -> int:
+    """The end (exclusive) of a list that starts right after the body's last block: LIST_MIN_ITEMS list items
+    or more of LIST_ITEM_MIN_WORDS words, each maybe followed by one short line (its link, its price),
+    nothing else between; `last + 1` where there is none. A list of related links sits under a label."""
+    n, j, items, end = len(s.prose), last + 1, 0, last + 1
+    while j < n and not (s.foreign[j] or s.label[j] or s.elsewhere[j]):
+        if s.bullet[j] and s.nwords[j] >= LIST_ITEM_MIN_WORDS:
+            items, end = items + 1, j + 1
+        elif not (s.bullet[j - 1] and not s.prose[j] and s.nwords[j] <= 2):
+            break
+        j += 1
+    return end if items >= LIST_MIN_ITEMS else last + 1
+
+
+def _link_bar(s: BlockSignals, first: int, last: int) -> list[bool]:
+    """Which blocks of the body (first..last) sit in a row of LINK_BAR_MIN or more short lines that are not
+    sentences: a share bar, a list of tags or related links inside the body, not its text."""
+    short = (~s.prose[first:last + 1] & ~s.fragment[first:last + 1]).tolist()  # a body is short: a loop is cheapest
+    bar = [False] * len(short)
+    start = 0
+    for k, x in enumerate([*short, False]):
+        if not x:
+            if k - start >= LINK_BAR_MIN:
+                bar[start:k] = [True] * (k - start)
+            start = k + 1
+    return bar
 
 
 def _is_interior_text(s: BlockSignals, i: int, first: int, last: int) -> bool:
