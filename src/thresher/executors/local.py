@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
-from .memory import run_shard
+from .memory import init_worker, release_and_wait, run_shard
+
+RELEASE_WAIT_SECONDS = 10.0  # how long a worker waits for the others at the end of a stage
 
 
 class LocalExecutor:
@@ -26,7 +29,9 @@ class LocalExecutor:
                 on_done(i)
             return
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            ctx = multiprocessing.get_context()
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=init_worker,
+                                             initargs=(ctx.Barrier(self.workers),))
         pending: dict[Future, int] = {}
         try:
             for i in todo:  # `todo` may be a generator that is still producing shards (see ingest_shards)
@@ -38,6 +43,13 @@ class LocalExecutor:
             for fut in pending:
                 fut.cancel()
             raise
+        self._release()
+
+    def _release(self) -> None:
+        """The stage is over: every worker gives its freed memory back (one waiting task each)."""
+        assert self._pool is not None
+        for fut in [self._pool.submit(release_and_wait, RELEASE_WAIT_SECONDS) for _ in range(self.workers)]:
+            fut.result()
 
     @staticmethod
     def _reap(pending: dict[Future, int], on_done: Callable[[int], None], timeout: float | None) -> None:
