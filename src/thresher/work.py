@@ -32,8 +32,10 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 SHARD_COMPRESSION = "none"  # work files are written once and read 1-3 times: zstd cost 5 % of a run's time
 
 
-def write_parquet(path: Path, table: pa.Table) -> None:
-    atomic_write(path, lambda p: pq.write_table(table, p, compression=SHARD_COMPRESSION))
+def write_parquet(path: Path, table: pa.Table, row_group_size: int | None = None) -> None:
+    """Write `table` to `path` atomically; `row_group_size` lets filtered readers skip row groups."""
+    atomic_write(path, lambda p: pq.write_table(table, p, compression=SHARD_COMPRESSION,
+                                                row_group_size=row_group_size))
 
 
 def write_npy(path: Path, array: np.ndarray) -> None:

@@ -112,12 +112,13 @@ def resign_pages(root: Path, i: int, roles_stage: str, opts: DedupOptions, chang
     work = WorkDir(root)
     tag = roles_stage.removeprefix("roles")
     base = int(pq.read_table(work.shard("pages", i), columns=["page"]).column("page")[0].as_py())
-    blocks = pq.read_table(work.shard("blocks", i), columns=["page", "hash", "nwords", "text"])
-    role = pq.read_table(work.shard(roles_stage, i), columns=["role"]).column("role").to_numpy()
-    page = blocks.column("page").to_numpy()
-    mask = np.isin(page, changed)
-    sub = blocks.filter(pa.array(mask))
-    own = role[mask] == CONTENT
+    # only the changed pages' blocks: their row groups are read, the rest of the shard's text is not
+    only = [("page", "in", changed.tolist())]
+    sub = pq.read_table(work.shard("blocks", i), columns=["page", "hash", "nwords", "text"], filters=only)
+    role = pq.read_table(work.shard(roles_stage, i), columns=["page", "role"], filters=only)
+    if not np.array_equal(role.column("page").to_numpy(), sub.column("page").to_numpy()):
+        raise RuntimeError(f"shard {i}: {roles_stage} and blocks are not aligned")
+    own = role.column("role").to_numpy() == CONTENT  # roles and blocks both in (page, pos) order
     local = np.searchsorted(changed, sub.column("page").to_numpy())  # changed pages renumbered 0..m-1
     m = len(changed)
     hasher = MinHasher(opts.num_perm, opts.shingle, opts.seed)
