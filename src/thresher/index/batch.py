@@ -46,6 +46,7 @@ from ..progress import Progress
 from ..stages import blocks_shard, signatures_shard
 from ..work import WorkDir, atomic_write, write_parquet
 from ..writers.output import Totals, decide, publish, rows_shard, write_decisions, write_outputs
+from .counts import DB, carry_pass1, carry_pass2
 from .delta import attach_previous, pass1_candidates, pass2_candidates
 from .refresh import select_index_shard
 from .store import FORMAT, Batch, IndexStore, IndexStoreError, Meta, settings_of
@@ -180,6 +181,9 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
     t = time.perf_counter()
     each(blocks_shard, (version, config.dedup), new, "blocks")
     times["blocks"] = round(time.perf_counter() - t, 3)
+    carried = live is not None and (live / DB).exists()
+    if carried:  # the live version's counts plus the batch's deltas, not a recount (`counts`)
+        carry_pass1(version, live, batch.first_page, meta.shard_starts, config.n_workers)
     with SpreadIndex(version, threads=config.n_workers) as index:  # one connection: pass 2 reuses pass 1's counts
         attached = attach_previous(index.con, live)
         for pass_no in (1, 2):
@@ -191,8 +195,11 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
             else:
                 candidates = (lambda: pass2_candidates(index.con, str(version / "blocks" / "*.parquet"),
                                                        batch.first_page)) if attached else None
-                index.prepare_pass2(work.file("clusters1.parquet"), version / "roles1", meta.shard_starts,
-                                    pages=candidates)
+                if carried:
+                    carry_pass2(index.con, work.file("clusters1.parquet"), version / "roles1", "cand1")
+                else:
+                    index.count_pass2(work.file("clusters1.parquet"), version / "roles1")
+                index.export_pass2(meta.shard_starts, pages=candidates)
             each(select_index_shard, (version, live, pass_no, config.dedup), old + new,
                  f"content, pass {pass_no}")
             times[f"content{pass_no}"] = round(time.perf_counter() - t, 3)
