@@ -1,13 +1,15 @@
 """Which old pages can see other signals after a batch: compare this update's counts with the last one's.
 
-An update recounts spread and claims over all pages (`content.spread`), then
+An update counts spread and claims over all pages (`counts`: the live
+version's counts plus the batch's deltas), then
 asks DuckDB, with the live version's tables attached as `prev`, which old
 pages have a block whose *class* changed — the values selection reads, not
 the raw counts: a chrome line seen on 500 or on 600 pages of 520 articles is
 chrome either way. Only those pages (and the new ones) get their signals
 exported and selected again (`refresh.select_index_shard`); every other old
 page keeps its roles without being looked at. Sites and urls are compared by
-name: their integer ids (`spread.SpreadIndex`) are numbered afresh per version.
+name: a recount numbers their integer ids (`spread.SpreadIndex`) afresh (an
+update carries the live version's, `counts`).
 
 Pass 2 reads, per block of page p on site s in cluster c with url u:
 whether (site, hash) is in one cluster only, by how many clusters it is claimed
@@ -16,6 +18,9 @@ the fingerprint after a "Label:" prefix, how many fetches u has and how many
 of them hold the block, and — only where some fetches lack the block —
 whether the block's page count exceeds that. A page is a candidate when any
 of these can differ from the last update, or its site, url or cluster did.
+A change of which clusters claim a block makes candidates of the pages of
+those clusters only: for the others, "c claims it" is unchanged, and the
+number of claims is checked by class on its own.
 """
 
 from __future__ import annotations
@@ -29,12 +34,16 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 
-def _pages_with_keys(blocks_glob: str, keys: str) -> str:
-    """SQL: pages with a block whose (site, fingerprint), or that of its text after a "Label:", is in `keys`."""
-    return f"""SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page)
-                JOIN {keys} k ON k.sid = s.sid AND k.hash = b.hash
-          UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page)
-                JOIN {keys} k ON b.rest_hash <> 0 AND k.sid = s.sid AND k.hash = b.rest_hash"""
+def _pages_with_keys(blocks_glob: str, keys: str, by_cluster: bool = False) -> str:
+    """SQL: pages with a block whose (site, fingerprint), or that of its text after a "Label:", is in `keys`.
+
+    `by_cluster`: `keys` also has a cluster, and only pages of that cluster (table cl) count.
+    """
+    cl, on = (" JOIN cl USING (page)", " AND k.cluster = cl.cluster") if by_cluster else ("", "")
+    return f"""SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page){cl}
+                JOIN {keys} k ON k.sid = s.sid AND k.hash = b.hash{on}
+          UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page){cl}
+                JOIN {keys} k ON b.rest_hash <> 0 AND k.sid = s.sid AND k.hash = b.rest_hash{on}"""
 
 
 def attach_previous(con: DuckDBPyConnection, prev: Path | None) -> bool:
@@ -123,13 +132,11 @@ def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) 
           SELECT coalesce(n.sid, o.sid) AS sid, coalesce(n.hash, o.hash) AS hash
           FROM agg n FULL JOIN o_agg o ON n.sid = o.sid AND n.hash = o.hash
           WHERE (n.n_clusters = 1) IS DISTINCT FROM (o.n_clusters = 1)
-             OR least(n.n_claims, {cap}) IS DISTINCT FROM least(o.n_claims, {cap})
-          UNION
-          SELECT sid, hash FROM ((SELECT sid, hash, cluster FROM claims EXCEPT
-                                  SELECT sid, hash, cluster FROM o_claims)
-                                 UNION ALL
-                                 (SELECT sid, hash, cluster FROM o_claims EXCEPT
-                                  SELECT sid, hash, cluster FROM claims));
+             OR least(n.n_claims, {cap}) IS DISTINCT FROM least(o.n_claims, {cap});
+        CREATE OR REPLACE TEMP TABLE c2 AS  -- (site, fingerprint, cluster) claimed before or now, not both
+          (SELECT sid, hash, cluster FROM claims EXCEPT SELECT sid, hash, cluster FROM o_claims)
+          UNION ALL
+          (SELECT sid, hash, cluster FROM o_claims EXCEPT SELECT sid, hash, cluster FROM claims);
         CREATE OR REPLACE TEMP TABLE u2 AS  -- urls (this version's uid) whose fetches changed
           SELECT n.uid FROM fetches n LEFT JOIN prev.fetches o USING (url) WHERE n.m IS DISTINCT FROM o.m
           UNION
@@ -144,6 +151,7 @@ def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) 
           UNION SELECT n.page FROM cl n JOIN prev.cl o ON n.page = o.page WHERE n.cluster <> o.cluster
           UNION SELECT s.page FROM site s JOIN u2 ON u2.uid = s.uid
           UNION {_pages_with_keys(blocks_glob, "k2")}
+          UNION {_pages_with_keys(blocks_glob, "c2", by_cluster=True)}
           UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page)
                 JOIN ufreq u ON u.uid = s.uid AND u.hash = b.hash
                 JOIN df1 n ON n.sid = s.sid AND n.hash = b.hash
