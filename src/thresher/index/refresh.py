@@ -23,27 +23,27 @@ import pyarrow.parquet as pq
 
 from ..config import DedupOptions
 from ..content import CONTENT
-from ..content.select import BlockSignals, body_span, select_shard
+from ..content.select import select_shard
 from ..content.spread import load_signals, page_starts
 from ..dedup import MinHasher
 from ..stages import MIN_CANDIDATE_WORDS, ROLE_SCHEMA, _signatures_in_batches, content_hashes
 from ..work import WorkDir, write_npy, write_parquet
 
 
-def chosen_runs(s: BlockSignals, starts: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The body span of pages `which` and which blocks of the signals the span's usable blocks are.
+def chosen_runs(bodies: list, starts: np.ndarray, n_blocks: int) -> tuple[np.ndarray, np.ndarray]:
+    """The body span of each page and which of the shard's `n_blocks` blocks the spans' usable blocks are.
 
-    Returns ([first, last] per page, offsets inside the page, -1 without a body;
-    a mask over all blocks of `s`). The span is `select.body_span`: the best run
-    joined with its bridged neighbours, before the cut to its box (which reads no weight).
+    `bodies`: each page's `select.body_span`, as `select_shard` hands them out:
+    the best run joined with its bridged neighbours, before the cut to its box
+    (which reads no weight). Returns ([first, last] per page, offsets inside
+    the page, -1 without a body; a mask over all blocks).
     """
-    out = np.full((len(which), 2), -1, dtype=np.int64)
-    keys = np.zeros(len(s.prose), dtype=bool)
-    for k, p in enumerate(which.tolist()):
-        lo, hi = int(starts[p]), int(starts[p + 1])
-        body = body_span(s.page(lo, hi))
+    out = np.full((len(bodies), 2), -1, dtype=np.int64)
+    keys = np.zeros(n_blocks, dtype=bool)
+    for k, body in enumerate(bodies):
         if body is not None:
             usable, first, last = body
+            lo = int(starts[k])
             out[k] = (first, last)
             keys[lo + first:lo + last + 1] = usable[first:last + 1]
     return out, keys
@@ -71,8 +71,9 @@ def select_index_shard(root: Path, i: int, prev: Path | None, pass_no: int, opts
     old = None if prev is None else WorkDir(prev)
     changed = None
     fresh = old is None or not old.shard(stage, i).exists()
+    bodies: list | None = [] if pass_no == 1 else None
     if fresh:
-        role, why = select_shard(s, starts)
+        role, why = select_shard(s, starts, bodies)
         page, pos, hashes = cols["page"], cols["pos"], cols["hash"]
     else:
         if not len(cols["page"]):
@@ -82,7 +83,7 @@ def select_index_shard(root: Path, i: int, prev: Path | None, pass_no: int, opts
         role, why = t.column("role").to_numpy().copy(), t.column("why").to_numpy().copy()
         own_before = role == CONTENT
         rows = np.searchsorted(page, cols["page"]) + cols["pos"]  # exported blocks in the shard's arrays
-        role[rows], why[rows] = select_shard(s, starts)
+        role[rows], why[rows] = select_shard(s, starts, bodies)
         if os.environ.get("THRESHER_INDEX_STATS"):
             print(f"index: shard {i} pass {pass_no}: {len(here)} pages selected again", file=sys.stderr)
         changed = np.unique(page[(role == CONTENT) != own_before]).astype(np.int64)
@@ -92,7 +93,7 @@ def select_index_shard(root: Path, i: int, prev: Path | None, pass_no: int, opts
     if pass_no == 1:  # the keys of each body: a change in their counts can change the page (`delta`)
         run = (np.full((len(shard_pages), 2), -1, dtype=np.int64) if fresh
                else np.load(old.shard("run1", i, "npy")).copy())
-        spans, in_body = chosen_runs(s, starts, np.arange(len(here)))
+        spans, in_body = chosen_runs(bodies or [], starts, len(cols["page"]))
         run[here] = spans
         write_npy(work.shard("run1", i, "npy"), run)
         keys = pa.table({"page": cols["page"][in_body].astype(np.int64),
