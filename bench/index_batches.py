@@ -77,10 +77,13 @@ def main() -> int:
             copy = work / f"idx-{size}"
             shutil.rmtree(copy, ignore_errors=True)
             subprocess.run(["cp", "-al", str(index), str(copy)], check=True)  # the batch must not grow the real one
-            tries.append(_run([batch], work / f"out-{size}", copy, args.workers))
+            seconds, stages = _run([batch], work / f"out-{size}", copy, args.workers)
+            update = copy / (copy / "CURRENT").read_text().strip() / "update.json"  # old pages selected again
+            tries.append((seconds, stages, json.loads(update.read_text()) if update.exists() else {}))
             shutil.rmtree(copy)
-        batch_s, stages = min(tries, key=lambda t: t[0])
-        row = {"index_pages": size, "grow_s": round(grow_s, 2), "batch_s": round(batch_s, 2), "stages": stages}
+        batch_s, stages, reselected = min(tries, key=lambda t: t[0])
+        row = {"index_pages": size, "grow_s": round(grow_s, 2), "batch_s": round(batch_s, 2), "stages": stages,
+               "reselected": list(reselected.values())}
         if args.baseline:
             whole = work / f"whole-{size}.jsonl"
             whole.write_text("\n".join(lines[:size] + lines[-args.batch:]) + "\n")
@@ -91,11 +94,13 @@ def main() -> int:
             whole.unlink()
         rows.append(row)
         print(json.dumps(row), file=sys.stderr)
-    print(f"| index pages | batch of {args.batch:,}: s | of which per stage (s) | whole run of index + batch: s |")
-    print("|---|---|---|---|")
+    print(f"| index pages | batch of {args.batch:,}: s | of which per stage (s) | old pages selected again "
+          "(pass 1, 2) | whole run of index + batch: s |")
+    print("|---|---|---|---|---|")
     for r in rows:
         st = ", ".join(f"{k} {v:.2f}" for k, v in r["stages"].items())
-        print(f"| {r['index_pages']:,} | {r['batch_s']:.2f} | {st} | {r.get('whole_run_s', 'n/a')} |")
+        again = ", ".join(f"{n:,}" for n in r["reselected"]) or "n/a"
+        print(f"| {r['index_pages']:,} | {r['batch_s']:.2f} | {st} | {again} | {r.get('whole_run_s', 'n/a')} |")
     return 0
 
 

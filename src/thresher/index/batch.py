@@ -181,13 +181,15 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
     t = time.perf_counter()
     each(blocks_shard, (version, config.dedup), new, "blocks")
     times["blocks"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
     carried = live is not None and (live / DB).exists()
     if carried:  # the live version's counts plus the batch's deltas, not a recount (`counts`)
         carry_pass1(version, live, batch.first_page, meta.shard_starts, config.n_workers)
+    reselected: dict[str, int] = {}
     with SpreadIndex(version, threads=config.n_workers) as index:  # one connection: pass 2 reuses pass 1's counts
         attached = attach_previous(index.con, live)
         for pass_no in (1, 2):
-            t = time.perf_counter()
+            t = t if pass_no == 1 else time.perf_counter()  # pass 1's time includes the carry above
             if pass_no == 1:
                 index.export_pass1(meta.shard_starts, pages=pass1_candidates(
                     index.con, str(version / "blocks" / "*.parquet"), str(version / "runkeys1" / "*.parquet"),
@@ -200,6 +202,10 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
                 else:
                     index.count_pass2(work.file("clusters1.parquet"), version / "roles1")
                 index.export_pass2(meta.shard_starts, pages=candidates)
+            times[f"counts{pass_no}"] = round(time.perf_counter() - t, 3)  # of content{pass_no}: DuckDB
+            if attached:
+                reselected[f"old pages selected again, pass {pass_no}"] = index.con.execute(
+                    f"SELECT count(*) FROM cand{pass_no} WHERE page < {batch.first_page}").fetchone()[0]
             each(select_index_shard, (version, live, pass_no, config.dedup), old + new,
                  f"content, pass {pass_no}")
             times[f"content{pass_no}"] = round(time.perf_counter() - t, 3)
@@ -208,6 +214,7 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
                  f"minhash, pass {pass_no}")
             cluster_pass(work, pass_no, shards, config)
             times[f"dedup{pass_no}"] = round(time.perf_counter() - t, 3)
+    atomic_write(work.file("update.json"), lambda p: p.write_text(json.dumps(reselected)))
 
 
 def export_index(index: str | Path, out: str | Path, *, jsonl: bool = False) -> int:
