@@ -37,13 +37,18 @@ if TYPE_CHECKING:
 def _pages_with_keys(blocks_glob: str, keys: str, by_cluster: bool = False) -> str:
     """SQL: pages with a block whose (site, fingerprint), or that of its text after a "Label:", is in `keys`.
 
-    `by_cluster`: `keys` also has a cluster, and only pages of that cluster (table cl) count.
+    Fingerprints are looked up in `ph` (one row per page and fingerprint, with
+    the page's site and cluster; carried from the live version, so in pass 1 it
+    lacks the new pages and has the old site of pages whose site changed: both
+    are candidates anyway); only the "Label:" rests are read from the block
+    shards. `by_cluster`: `keys` also has a cluster, and only pages of that
+    cluster (table cl) count.
     """
-    cl, on = (" JOIN cl USING (page)", " AND k.cluster = cl.cluster") if by_cluster else ("", "")
-    return f"""SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page){cl}
-                JOIN {keys} k ON k.sid = s.sid AND k.hash = b.hash{on}
+    cl = " JOIN cl USING (page)" if by_cluster else ""
+    on = " AND k.cluster = {}.cluster" if by_cluster else ""
+    return f"""SELECT p.page FROM ph p JOIN {keys} k ON k.sid = p.sid AND k.hash = p.hash{on.format("p")}
           UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page){cl}
-                JOIN {keys} k ON b.rest_hash <> 0 AND k.sid = s.sid AND k.hash = b.rest_hash{on}"""
+                JOIN {keys} k ON b.rest_hash <> 0 AND k.sid = s.sid AND k.hash = b.rest_hash{on.format("cl")}"""
 
 
 def attach_previous(con: DuckDBPyConnection, prev: Path | None) -> bool:
@@ -98,13 +103,14 @@ def pass1_candidates(con: DuckDBPyConnection, blocks_glob: str, runkeys_glob: st
           SELECT n.sid, n.n AS sp, coalesce(o.n, 0) AS sp0
           FROM sites n LEFT JOIN prev.sites o USING (site) WHERE o.n IS DISTINCT FROM n.n;
         CREATE OR REPLACE TEMP TABLE k1 AS  -- keys that are new, fell, or changed template class
-          SELECT n.sid, n.hash
-          FROM df1 n JOIN s1 ON s1.sid = n.sid LEFT JOIN o_df1 o ON o.sid = n.sid AND o.hash = n.hash
-          WHERE o.df IS NULL OR n.df < o.df
-             OR {template("n.df", "s1.sp")} <> {template("coalesce(o.df, 0)", "s1.sp0")}
-          UNION
-          SELECT o.sid, o.hash FROM o_df1 o LEFT JOIN df1 n ON n.sid = o.sid AND n.hash = o.hash
-          WHERE n.df IS NULL;
+          SELECT c.sid, c.hash  -- a changed count (`counts.carry_pass1`), compared with the old one
+          FROM df1_changed c LEFT JOIN df1 n USING (sid, hash) LEFT JOIN o_df1 o USING (sid, hash)
+               LEFT JOIN sites i ON i.sid = c.sid LEFT JOIN prev.sites oi ON oi.site = i.site
+          WHERE o.df IS NULL OR n.df IS NULL OR n.df < o.df
+             OR {template("n.df", "i.n")} <> {template("o.df", "coalesce(oi.n, 0)")}
+          UNION  -- the same count on a site of another size
+          SELECT n.sid, n.hash FROM df1 n JOIN s1 ON s1.sid = n.sid
+          WHERE {template("n.df", "s1.sp")} <> {template("n.df", "s1.sp0")};
         CREATE OR REPLACE TEMP TABLE cand1 AS
           SELECT page FROM site WHERE page >= {int(first_new)}
           UNION SELECT n.page FROM n_page n JOIN o_page o USING (page) WHERE n.site IS DISTINCT FROM o.site
@@ -152,10 +158,10 @@ def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) 
           UNION SELECT s.page FROM site s JOIN u2 ON u2.uid = s.uid
           UNION {_pages_with_keys(blocks_glob, "k2")}
           UNION {_pages_with_keys(blocks_glob, "c2", by_cluster=True)}
-          UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page)
-                JOIN ufreq u ON u.uid = s.uid AND u.hash = b.hash
-                JOIN df1 n ON n.sid = s.sid AND n.hash = b.hash
-                JOIN o_df1 o ON o.sid = s.sid AND o.hash = b.hash
+          UNION SELECT p.page FROM ph p JOIN site s USING (page)
+                JOIN ufreq u ON u.uid = s.uid AND u.hash = p.hash
+                JOIN df1 n ON n.sid = s.sid AND n.hash = p.hash
+                JOIN o_df1 o ON o.sid = s.sid AND o.hash = p.hash
                 WHERE u.n < s.copies AND (n.df > u.n) <> (o.df > u.n);
     """)
     return "cand2"
