@@ -6,11 +6,12 @@ far (see `store`). A batch:
 1. reads and splits only the new pages (into OUT's work directory, as a
    normal run does), then hands their shards to a new index version,
    numbered after the pages already there;
-2. recounts the cross-page signals (block spread per site, spread over
-   clusters, claims) in DuckDB from the stored block fingerprints of all pages
-   — a columnar join, no text is read — and compares them with the live
-   version's counts to find the old pages that can see another class of
-   signal (`delta`);
+2. carries the cross-page counts (block spread per site, spread over
+   clusters, claims) from the live version, changed by the deltas of the
+   pages whose contribution changed (`counts`; no text is read, no count is
+   regrouped over all pages), and compares the changed counts with the live
+   version's to find the old pages that can see another class of signal
+   (`delta`);
 3. selects own content for the new pages and, of those old pages, for the
    ones whose signals now differ; an old page is re-signed (MinHash,
    candidate keys) only when its own content changed (`refresh`);
@@ -18,9 +19,9 @@ far (see `store`). A batch:
    candidates and labels connected components, exactly as a whole run;
 5. writes OUT for the new pages, then switches the index to the new version.
 
-Because every cross-page statistic is recomputed from what the index stores,
-pages keep the numbers they would have in one run over all batches in the
-order they were added: the result equals that run (tested).
+Because the carried counts equal a recount over what the index stores (tested)
+and pages keep the numbers they would have in one run over all batches in the
+order they were added, the result equals that run (tested).
 """
 
 from __future__ import annotations

@@ -117,15 +117,19 @@ def pass1_candidates(con: DuckDBPyConnection, blocks_glob: str, runkeys_glob: st
           UNION SELECT s.page FROM site s JOIN s1 USING (sid) WHERE (s1.sp >= {small}) <> (s1.sp0 >= {small})
           UNION {_pages_with_keys(blocks_glob, "k1")}
           UNION SELECT r.page FROM read_parquet('{runkeys_glob}') r JOIN site s USING (page)
-                JOIN df1 n ON n.sid = s.sid AND n.hash = r.hash
-                JOIN o_df1 o ON o.sid = s.sid AND o.hash = r.hash
-                WHERE n.df <> o.df;
+                JOIN df1_changed c ON c.sid = s.sid AND c.hash = r.hash;
     """)
     return "cand1"
 
 
 def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) -> str:
-    """Create TEMP table cand2(page): new pages and old pages whose pass-2 signals can have changed."""
+    """Create TEMP table cand2(page): new pages and old pages whose pass-2 signals can have changed.
+
+    Only keys whose counts changed are compared: the TEMP tables `ak` (site,
+    fingerprint), `tk` (site, fingerprint, cluster) and `duf` (url,
+    fingerprint) that `counts.carry_pass2` left on this connection, and
+    `df1_changed`.
+    """
     cap = MAX_CLAIMS + 1
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW o_agg AS
@@ -134,22 +138,19 @@ def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) 
         CREATE OR REPLACE TEMP VIEW o_claims AS
           SELECT m.sid, c.hash, c.cluster FROM prev.claims c JOIN o_sites m ON m.osid = c.sid
           WHERE m.sid IS NOT NULL;
-        CREATE OR REPLACE TEMP TABLE k2 AS  -- (site, fingerprint) whose class changed
-          SELECT coalesce(n.sid, o.sid) AS sid, coalesce(n.hash, o.hash) AS hash
-          FROM agg n FULL JOIN o_agg o ON n.sid = o.sid AND n.hash = o.hash
+        CREATE OR REPLACE TEMP TABLE k2 AS  -- (site, fingerprint) whose class changed, of those whose counts did
+          SELECT c.sid, c.hash FROM ak c LEFT JOIN agg n USING (sid, hash) LEFT JOIN o_agg o USING (sid, hash)
           WHERE (n.n_clusters = 1) IS DISTINCT FROM (o.n_clusters = 1)
              OR least(n.n_claims, {cap}) IS DISTINCT FROM least(o.n_claims, {cap});
         CREATE OR REPLACE TEMP TABLE c2 AS  -- (site, fingerprint, cluster) claimed before or now, not both
-          (SELECT sid, hash, cluster FROM claims EXCEPT SELECT sid, hash, cluster FROM o_claims)
+          SELECT * FROM ((SELECT sid, hash, cluster FROM claims SEMI JOIN tk USING (sid, hash, cluster))
+                         EXCEPT (SELECT sid, hash, cluster FROM o_claims SEMI JOIN tk USING (sid, hash, cluster)))
           UNION ALL
-          (SELECT sid, hash, cluster FROM o_claims EXCEPT SELECT sid, hash, cluster FROM claims);
-        CREATE OR REPLACE TEMP TABLE u2 AS  -- urls (this version's uid) whose fetches changed
+          SELECT * FROM ((SELECT sid, hash, cluster FROM o_claims SEMI JOIN tk USING (sid, hash, cluster))
+                         EXCEPT (SELECT sid, hash, cluster FROM claims SEMI JOIN tk USING (sid, hash, cluster)));
+        CREATE OR REPLACE TEMP TABLE u2 AS  -- urls (this version's uid) whose fetches or block counts changed
           SELECT n.uid FROM fetches n LEFT JOIN prev.fetches o USING (url) WHERE n.m IS DISTINCT FROM o.m
-          UNION
-          SELECT coalesce(n.uid, o.uid) FROM ufreq n
-               FULL JOIN (SELECT m.uid, u.hash, u.n FROM prev.ufreq u JOIN o_urls m ON m.ouid = u.uid
-                          WHERE m.uid IS NOT NULL) o ON n.uid = o.uid AND n.hash = o.hash
-          WHERE n.n IS DISTINCT FROM o.n;
+          UNION SELECT uid FROM duf;
         CREATE OR REPLACE TEMP TABLE cand2 AS
           SELECT page FROM site WHERE page >= {int(first_new)}
           UNION SELECT n.page FROM n_page n JOIN o_page o USING (page)
@@ -158,7 +159,8 @@ def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) 
           UNION SELECT s.page FROM site s JOIN u2 ON u2.uid = s.uid
           UNION {_pages_with_keys(blocks_glob, "k2")}
           UNION {_pages_with_keys(blocks_glob, "c2", by_cluster=True)}
-          UNION SELECT p.page FROM ph p JOIN site s USING (page)
+          UNION SELECT p.page FROM df1_changed c JOIN ph p ON p.sid = c.sid AND p.hash = c.hash
+                JOIN site s USING (page)
                 JOIN ufreq u ON u.uid = s.uid AND u.hash = p.hash
                 JOIN df1 n ON n.sid = s.sid AND n.hash = p.hash
                 JOIN o_df1 o ON o.sid = s.sid AND o.hash = p.hash
