@@ -72,6 +72,7 @@ def select_index_shard(root: Path, i: int, prev: Path | None, pass_no: int, opts
     changed = None
     fresh = old is None or not old.shard(stage, i).exists()
     bodies: list | None = [] if pass_no == 1 else None
+    role_before = why_before = None
     if fresh:
         role, why = select_shard(s, starts, bodies)
         page, pos, hashes = cols["page"], cols["pos"], cols["hash"]
@@ -81,29 +82,33 @@ def select_index_shard(root: Path, i: int, prev: Path | None, pass_no: int, opts
         t = pq.read_table(old.shard(stage, i))
         page, pos, hashes = (t.column(c).to_numpy() for c in ("page", "pos", "hash"))
         role, why = t.column("role").to_numpy().copy(), t.column("why").to_numpy().copy()
-        own_before = role == CONTENT
+        role_before, why_before = role.copy(), why.copy()
         rows = np.searchsorted(page, cols["page"]) + cols["pos"]  # exported blocks in the shard's arrays
         role[rows], why[rows] = select_shard(s, starts, bodies)
         if os.environ.get("THRESHER_INDEX_STATS"):
             print(f"index: shard {i} pass {pass_no}: {len(here)} pages selected again", file=sys.stderr)
-        changed = np.unique(page[(role == CONTENT) != own_before]).astype(np.int64)
-    write_parquet(work.shard(stage, i), pa.table(
-        {"page": page.astype(np.int64), "pos": pos.astype(np.int32), "hash": hashes.astype(np.int64),
-         "role": role, "why": why}, schema=ROLE_SCHEMA))
+        changed = np.unique(page[(role == CONTENT) != (role_before == CONTENT)]).astype(np.int64)
+    # a file whose content would not change is not rewritten: the version keeps its link to the live one's
+    if role_before is None or not (np.array_equal(role, role_before) and np.array_equal(why, why_before)):
+        write_parquet(work.shard(stage, i), pa.table(
+            {"page": page.astype(np.int64), "pos": pos.astype(np.int32), "hash": hashes.astype(np.int64),
+             "role": role, "why": why}, schema=ROLE_SCHEMA))
     if pass_no == 1:  # the keys of each body: a change in their counts can change the page (`delta`)
-        run = (np.full((len(shard_pages), 2), -1, dtype=np.int64) if fresh
-               else np.load(old.shard("run1", i, "npy")).copy())
+        run_before = None if fresh else np.load(old.shard("run1", i, "npy"))
+        run = np.full((len(shard_pages), 2), -1, dtype=np.int64) if run_before is None else run_before.copy()
         spans, in_body = chosen_runs(bodies or [], starts, len(cols["page"]))
         run[here] = spans
-        write_npy(work.shard("run1", i, "npy"), run)
+        if run_before is None or not np.array_equal(run, run_before):
+            write_npy(work.shard("run1", i, "npy"), run)
         keys = pa.table({"page": cols["page"][in_body].astype(np.int64),
                          "hash": cols["hash"][in_body].astype(np.int64)})
-        if not fresh:  # the pages not exported keep their keys
-            before = pq.read_table(old.shard("runkeys1", i))
+        before = None if fresh else pq.read_table(old.shard("runkeys1", i))
+        if before is not None:  # the pages not exported keep their keys
             kept = before.filter(pa.array(~np.isin(before.column("page").to_numpy(), cols["page"][starts[:-1]])))
             keys = pa.concat_tables([kept, keys])
             keys = keys.take(pa.array(np.argsort(keys.column("page").to_numpy(), kind="stable")))
-        write_parquet(work.shard("runkeys1", i), keys)
+        if before is None or not keys.equals(before):
+            write_parquet(work.shard("runkeys1", i), keys)
     if changed is not None and len(changed):
         resign_pages(root, i, stage, opts, changed)
 
