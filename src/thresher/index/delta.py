@@ -42,10 +42,10 @@ def _pages_with_keys(blocks_glob: str, keys: str, by_cluster: bool = False) -> s
     lacks the new pages and has the old site of pages whose site changed: both
     are candidates anyway); only the "Label:" rests are read from the block
     shards. `by_cluster`: `keys` also has a cluster, and only pages of that
-    cluster (table cl) count; a NULL cluster stands for every cluster.
+    cluster (table cl) count.
     """
     cl = " JOIN cl USING (page)" if by_cluster else ""
-    on = " AND (k.cluster IS NULL OR k.cluster = {}.cluster)" if by_cluster else ""
+    on = " AND k.cluster = {}.cluster" if by_cluster else ""
     return f"""SELECT p.page FROM ph p JOIN {keys} k ON k.sid = p.sid AND k.hash = p.hash{on.format("p")}
           UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page){cl}
                 JOIN {keys} k ON b.rest_hash <> 0 AND k.sid = s.sid AND k.hash = b.rest_hash{on.format("cl")}"""
@@ -148,8 +148,6 @@ def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) 
           UNION ALL
           SELECT * FROM ((SELECT sid, hash, cluster FROM o_claims SEMI JOIN tk USING (sid, hash, cluster))
                          EXCEPT (SELECT sid, hash, cluster FROM claims SEMI JOIN tk USING (sid, hash, cluster)));
-        CREATE OR REPLACE TEMP TABLE kc2 AS  -- both, looked up at once: NULL for the pages of every cluster
-          SELECT sid, hash, NULL::BIGINT AS cluster FROM k2 UNION ALL SELECT sid, hash, cluster FROM c2;
         CREATE OR REPLACE TEMP TABLE u2 AS  -- urls (this version's uid) whose fetches or block counts changed
           SELECT n.uid FROM fetches n LEFT JOIN prev.fetches o USING (url) WHERE n.m IS DISTINCT FROM o.m
           UNION SELECT uid FROM duf;
@@ -159,7 +157,8 @@ def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) 
                 WHERE n.site IS DISTINCT FROM o.site OR n.url IS DISTINCT FROM o.url
           UNION SELECT n.page FROM cl n JOIN prev.cl o ON n.page = o.page WHERE n.cluster <> o.cluster
           UNION SELECT s.page FROM site s JOIN u2 ON u2.uid = s.uid
-          UNION {_pages_with_keys(blocks_glob, "kc2", by_cluster=True)}
+          UNION {_pages_with_keys(blocks_glob, "k2")}
+          UNION {_pages_with_keys(blocks_glob, "c2", by_cluster=True)}
           UNION SELECT p.page FROM df1_changed c JOIN ph p ON p.sid = c.sid AND p.hash = c.hash
                 JOIN site s USING (page)
                 JOIN ufreq u ON u.uid = s.uid AND u.hash = p.hash
