@@ -151,6 +151,9 @@ def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) 
         CREATE OR REPLACE TEMP TABLE u2 AS  -- urls (this version's uid) whose fetches or block counts changed
           SELECT n.uid FROM fetches n LEFT JOIN prev.fetches o USING (url) WHERE n.m IS DISTINCT FROM o.m
           UNION SELECT uid FROM duf;
+        CREATE OR REPLACE TEMP TABLE d2 AS  -- page counts that changed (both sides known), before the lookup
+          SELECT c.sid, c.hash, n.df, o.df AS df0
+          FROM df1_changed c JOIN df1 n USING (sid, hash) JOIN o_df1 o USING (sid, hash);
         CREATE OR REPLACE TEMP TABLE cand2 AS
           SELECT page FROM site WHERE page >= {int(first_new)}
           UNION SELECT n.page FROM n_page n JOIN o_page o USING (page)
@@ -159,11 +162,8 @@ def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) 
           UNION SELECT s.page FROM site s JOIN u2 ON u2.uid = s.uid
           UNION {_pages_with_keys(blocks_glob, "k2")}
           UNION {_pages_with_keys(blocks_glob, "c2", by_cluster=True)}
-          UNION SELECT p.page FROM df1_changed c JOIN ph p ON p.sid = c.sid AND p.hash = c.hash
-                JOIN site s USING (page)
-                JOIN ufreq u ON u.uid = s.uid AND u.hash = p.hash
-                JOIN df1 n ON n.sid = s.sid AND n.hash = p.hash
-                JOIN o_df1 o ON o.sid = s.sid AND o.hash = p.hash
-                WHERE u.n < s.copies AND (n.df > u.n) <> (o.df > u.n);
+          UNION SELECT p.page FROM d2 JOIN ph p ON p.sid = d2.sid AND p.hash = d2.hash
+                JOIN site s USING (page) JOIN ufreq u ON u.uid = s.uid AND u.hash = p.hash
+                WHERE u.n < s.copies AND (d2.df > u.n) <> (d2.df0 > u.n);
     """)
     return "cand2"
