@@ -31,6 +31,7 @@ from .work import WorkDir, write_npy, write_parquet
 _SPACES = r"\t\n\x{b}\f\r\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
 LOOSE_SPACE = f"[{_SPACES}]|  "
 MIN_CANDIDATE_WORDS = 8  # own-content blocks this long are exact-match candidate keys
+BLOCK_ROW_GROUP = 4096  # ~100 pages of blocks: an index update re-signs a few pages reading only their groups
 
 ROLE_SCHEMA = pa.schema([("page", pa.int64()), ("pos", pa.int32()), ("hash", pa.int64()), ("role", pa.int8()),
                          ("why", pa.int8())])
@@ -62,7 +63,7 @@ def blocks_shard(root: Path, i: int, opts: DedupOptions) -> None:
             owner, hashes = hash_token_lists(words)
             word_page = table.column("page").to_numpy()[owner] - base - lo
             rsig[lo:lo + m], rcounts[lo:lo + m] = hasher.signatures_of_words(word_page, hashes, m)
-    write_parquet(work.shard("blocks", i), pa.concat_tables(parts))
+    write_parquet(work.shard("blocks", i), pa.concat_tables(parts), row_group_size=BLOCK_ROW_GROUP)
     write_npy(work.shard("rawsig", i, "npy"), rsig)
     write_npy(work.shard("rawcount", i, "npy"), rcounts)
 

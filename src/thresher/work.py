@@ -32,10 +32,11 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 SHARD_COMPRESSION = "none"  # work files are written once and read 1-3 times: zstd cost 5 % of a run's time
 
 
-def write_parquet(path: Path, table: pa.Table) -> None:
-    """A work shard: uncompressed, without dictionary pages (hashing every text of a shard to try one
-    cost 40 % of the write)."""
-    atomic_write(path, lambda p: pq.write_table(table, p, compression=SHARD_COMPRESSION, use_dictionary=False))
+def write_parquet(path: Path, table: pa.Table, row_group_size: int | None = None) -> None:
+    """Write a work shard atomically: uncompressed, without dictionary pages (hashing every text of a shard
+    to try one cost 40 % of the write); `row_group_size` lets filtered readers skip row groups."""
+    atomic_write(path, lambda p: pq.write_table(table, p, compression=SHARD_COMPRESSION, use_dictionary=False,
+                                                row_group_size=row_group_size))
 
 
 def write_npy(path: Path, array: np.ndarray) -> None:

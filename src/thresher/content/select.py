@@ -371,8 +371,11 @@ def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndar
     return first, last
 
 
-def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
-    """(role, why) of each block of one page: CONTENT, CHROME or TEASER, and the rule that decided (WHY)."""
+def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(role, why) of each block of one page: CONTENT, CHROME or TEASER, and the rule that decided (WHY).
+
+    `bodies`: a list that gets the page's `body_span` appended (`thresher.index` keeps it).
+    """
     n = len(s.prose)
     role = np.where(s.prose, TEASER, CHROME).astype(np.int8)
     why = np.where(s.prose, OUTSIDE_PROSE, OUTSIDE_SHORT).astype(np.int8)
@@ -381,9 +384,9 @@ def select_page(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
     role[s.label], why[s.label] = CHROME, LABEL
     role[s.foreign], why[s.foreign] = CHROME, FOREIGN
     role[s.elsewhere], why[s.elsewhere] = TEASER, OTHER_ARTICLE
-    if n == 0:
-        return role, why
     body = body_span(s)
+    if bodies is not None:
+        bodies.append(body)
     if body is None:
         return role, why
     usable, first, last = body
@@ -493,10 +496,14 @@ def _is_interior_text(s: BlockSignals, i: int, first: int, last: int) -> bool:
     return first < i < last and s.nwords[i] >= 2 and not s.foreign[i]
 
 
-def select_shard(s: BlockSignals, page_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(roles, whys) for a shard: `page_starts` are the offsets of each page's first block, plus the end."""
+def select_shard(s: BlockSignals, page_starts: np.ndarray,
+                 bodies: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(roles, whys) for a shard: `page_starts` are the offsets of each page's first block, plus the end.
+
+    `bodies`: a list that gets each page's `body_span` appended, in page order.
+    """
     role = np.empty(len(s.prose), dtype=np.int8)
     why = np.empty(len(s.prose), dtype=np.int8)
     for lo, hi in itertools.pairwise(page_starts):
-        role[lo:hi], why[lo:hi] = select_page(s.page(int(lo), int(hi)))
+        role[lo:hi], why[lo:hi] = select_page(s.page(int(lo), int(hi)), bodies)
     return role, why

@@ -35,6 +35,50 @@ def _glob(path: Path) -> str:
     return str(path / "*.parquet")
 
 
+# byte-identical copies (mirrors) count as pages of the copy's largest site
+HOME_SQL = """
+    CREATE TABLE raw AS
+      SELECT page, site, text_hash, nullif(trim(url), '') AS url,
+             count(*) OVER (PARTITION BY site) AS site_n
+      FROM read_parquet('{pages}');
+    CREATE TABLE home AS
+      SELECT page, first_value(site) OVER w AS site, first_value(url) OVER w AS url
+      FROM raw
+      WINDOW w AS (PARTITION BY text_hash ORDER BY site_n DESC, page);
+"""
+# each page's site (sid) and, for a url fetched more than once (uid), its fetch count; needs home, sites, fetches
+SITE_SQL = """
+    CREATE TABLE site AS
+      SELECT h.page, i.sid, i.n AS site_pages, f.uid, coalesce(f.m, 0) AS copies
+      FROM home h JOIN sites i USING (site) LEFT JOIN fetches f USING (url);
+"""
+
+# pass 2, one row per (page, block fingerprint) of the roles in relation {roles}: is it own content there?
+PH_SQL = """
+    SELECT r.page, r.hash, bool_or(r.role = 0) AS own,
+           any_value(s.sid) AS sid, any_value(s.uid) AS uid, any_value(c.cluster) AS cluster
+    FROM {roles} r JOIN site s USING (page) JOIN cl c USING (page)
+    GROUP BY r.page, r.hash
+"""
+CLAIMED = "own >= 1 AND own * 2 >= pages"  # a cluster claims a block that is own content on half its pages
+# per (site, fingerprint) of the rows of pc, claims and df1 (relations {pc}, {claims}, {df1}): clusters
+# that have it, clusters that claim it, pages that have it
+AGG_SQL = """
+    SELECT p.sid, p.hash, count(*) AS n_clusters, count(c.cluster) AS n_claims, any_value(d.df) AS df
+    FROM {pc} p LEFT JOIN {claims} c USING (sid, hash, cluster) JOIN {df1} d USING (sid, hash)
+    GROUP BY ALL
+"""
+
+
+def connect(db: Path, temp: Path, memory_limit: str = "1GB", threads: int = 2) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to `db` that spills to `temp` past `memory_limit`."""
+    con = duckdb.connect(str(db))
+    con.execute(f"SET memory_limit='{memory_limit}'; SET threads={int(threads)};"
+                f"SET temp_directory='{temp}'; SET preserve_insertion_order=false;"
+                "SET enable_progress_bar=false")
+    return con
+
+
 class SpreadIndex:
     """DuckDB tables of block spread for one run, kept in the work directory."""
 
@@ -59,34 +103,20 @@ class SpreadIndex:
 
     def _connect(self, db: Path) -> duckdb.DuckDBPyConnection:
         memory_limit, threads = self._settings
-        con = duckdb.connect(str(db))
-        con.execute(f"SET memory_limit='{memory_limit}'; SET threads={threads};"
-                    f"SET temp_directory='{self.root / 'duckdb-tmp'}'; SET preserve_insertion_order=false;"
-                    "SET enable_progress_bar=false")
-        return con
+        return connect(db, self.root / "duckdb-tmp", memory_limit, threads)
 
     def _build(self) -> None:
         work_root = self.root
         # sites and urls become small integers (sid, uid): every later join is on integer keys
         self.con.execute(f"""
-            -- byte-identical copies (mirrors) count as pages of the copy's largest site
-            CREATE TABLE raw AS
-              SELECT page, site, text_hash, nullif(trim(url), '') AS url,
-                     count(*) OVER (PARTITION BY site) AS site_n
-              FROM read_parquet('{_glob(work_root / "pages")}');
-            CREATE TABLE home AS
-              SELECT page, first_value(site) OVER w AS site, first_value(url) OVER w AS url
-              FROM raw
-              WINDOW w AS (PARTITION BY text_hash ORDER BY site_n DESC, page);
+            {HOME_SQL.format(pages=_glob(work_root / "pages"))}
             CREATE TABLE sites AS
               SELECT site, (row_number() OVER (ORDER BY site))::INTEGER AS sid, count(*) AS n FROM home GROUP BY site;
             -- fetches of one url: blocks missing from some fetches rotate (teasers, not the article)
             CREATE TABLE fetches AS
               SELECT url, (row_number() OVER (ORDER BY url))::INTEGER AS uid, count(*) AS m
               FROM home WHERE url IS NOT NULL GROUP BY url HAVING count(*) > 1;
-            CREATE TABLE site AS
-              SELECT h.page, i.sid, i.n AS site_pages, f.uid, coalesce(f.m, 0) AS copies
-              FROM home h JOIN sites i USING (site) LEFT JOIN fetches f USING (url);
+            {SITE_SQL}
             CREATE TABLE df1 AS
               SELECT s.sid, b.hash, count(*) AS df
               FROM (SELECT DISTINCT page, hash FROM read_parquet('{_glob(work_root / "blocks")}')) b
@@ -146,26 +176,26 @@ class SpreadIndex:
         `pages`: export the signals of these pages only (a table name, or a function
         run once the counts exist that returns one; `thresher.index`).
         """
+        self.count_pass2(clusters, roles)
+        self.export_pass2(shard_pages, pages)
+
+    def count_pass2(self, clusters: Path, roles: Path) -> None:
+        """The pass-2 count tables (cl, ph, pc, claims, ufreq, agg) from all pages' pass-1 roles."""
         self.con.execute(f"""
             CREATE OR REPLACE TABLE cl AS SELECT page, cluster FROM read_parquet('{clusters}');
             -- one row per (page, block fingerprint): is it own content there (pass 1)?
-            CREATE OR REPLACE TABLE ph AS
-              SELECT r.page, r.hash, bool_or(r.role = 0) AS own,
-                     any_value(s.sid) AS sid, any_value(s.uid) AS uid, any_value(c.cluster) AS cluster
-              FROM read_parquet('{_glob(roles)}') r JOIN site s USING (page) JOIN cl c USING (page)
-              GROUP BY r.page, r.hash;
+            CREATE OR REPLACE TABLE ph AS {PH_SQL.format(roles=f"read_parquet('{_glob(roles)}')")};
             CREATE OR REPLACE TABLE pc AS
               SELECT sid, hash, cluster, count(*) AS pages, count(*) FILTER (WHERE own) AS own
               FROM ph GROUP BY ALL;
-            CREATE OR REPLACE TABLE claims AS
-              SELECT sid, hash, cluster FROM pc WHERE own >= 1 AND own * 2 >= pages;
+            CREATE OR REPLACE TABLE claims AS SELECT sid, hash, cluster FROM pc WHERE {CLAIMED};
             CREATE OR REPLACE TABLE ufreq AS
               SELECT uid, hash, count(*) AS n FROM ph WHERE uid IS NOT NULL GROUP BY ALL;
-            CREATE OR REPLACE TABLE agg AS
-              SELECT p.sid, p.hash, count(*) AS n_clusters, count(c.cluster) AS n_claims, any_value(d.df) AS df
-              FROM pc p LEFT JOIN claims c USING (sid, hash, cluster) JOIN df1 d USING (sid, hash)
-              GROUP BY ALL;
+            CREATE OR REPLACE TABLE agg AS {AGG_SQL.format(pc="pc", claims="claims", df1="df1")};
         """)
+
+    def export_pass2(self, shard_pages: int | Sequence[int], pages: str | Callable[[], str] | None = None) -> None:
+        """Pass-2 signals of every block (of `pages` only, as in `prepare_pass2`), from the count tables."""
         pages = pages() if callable(pages) else pages
         # "Label: rest" blocks (a few per page): the spread of their rest, joined apart so that the
         # main export below builds one hash table per lookup, not two

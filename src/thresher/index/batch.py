@@ -6,11 +6,12 @@ far (see `store`). A batch:
 1. reads and splits only the new pages (into OUT's work directory, as a
    normal run does), then hands their shards to a new index version,
    numbered after the pages already there;
-2. recounts the cross-page signals (block spread per site, spread over
-   clusters, claims) in DuckDB from the stored block fingerprints of all pages
-   — a columnar join, no text is read — and compares them with the live
-   version's counts to find the old pages that can see another class of
-   signal (`delta`);
+2. carries the cross-page counts (block spread per site, spread over
+   clusters, claims) from the live version, changed by the deltas of the
+   pages whose contribution changed (`counts`; no text is read, no count is
+   regrouped over all pages), and compares the changed counts with the live
+   version's to find the old pages that can see another class of signal
+   (`delta`);
 3. selects own content for the new pages and, of those old pages, for the
    ones whose signals now differ; an old page is re-signed (MinHash,
    candidate keys) only when its own content changed (`refresh`);
@@ -18,9 +19,9 @@ far (see `store`). A batch:
    candidates and labels connected components, exactly as a whole run;
 5. writes OUT for the new pages, then switches the index to the new version.
 
-Because every cross-page statistic is recomputed from what the index stores,
-pages keep the numbers they would have in one run over all batches in the
-order they were added: the result equals that run (tested).
+Because the carried counts equal a recount over what the index stores (tested)
+and pages keep the numbers they would have in one run over all batches in the
+order they were added, the result equals that run (tested).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from ..progress import Progress
 from ..stages import blocks_shard, signatures_shard
 from ..work import WorkDir, atomic_write, write_parquet
 from ..writers.output import Totals, decide, publish, rows_shard, write_decisions, write_outputs
+from .counts import DB, carry_pass1, carry_pass2
 from .delta import attach_previous, pass1_candidates, pass2_candidates
 from .refresh import select_index_shard
 from .store import FORMAT, Batch, IndexStore, IndexStoreError, Meta, settings_of
@@ -180,10 +182,15 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
     t = time.perf_counter()
     each(blocks_shard, (version, config.dedup), new, "blocks")
     times["blocks"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
+    carried = live is not None and (live / DB).exists()
+    if carried:  # the live version's counts plus the batch's deltas, not a recount (`counts`)
+        carry_pass1(version, live, batch.first_page, meta.shard_starts, config.n_workers)
+    reselected: dict[str, int] = {}
     with SpreadIndex(version, threads=config.n_workers) as index:  # one connection: pass 2 reuses pass 1's counts
         attached = attach_previous(index.con, live)
         for pass_no in (1, 2):
-            t = time.perf_counter()
+            t = t if pass_no == 1 else time.perf_counter()  # pass 1's time includes the carry above
             if pass_no == 1:
                 index.export_pass1(meta.shard_starts, pages=pass1_candidates(
                     index.con, str(version / "blocks" / "*.parquet"), str(version / "runkeys1" / "*.parquet"),
@@ -191,8 +198,15 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
             else:
                 candidates = (lambda: pass2_candidates(index.con, str(version / "blocks" / "*.parquet"),
                                                        batch.first_page)) if attached else None
-                index.prepare_pass2(work.file("clusters1.parquet"), version / "roles1", meta.shard_starts,
-                                    pages=candidates)
+                if carried:
+                    carry_pass2(index.con, work.file("clusters1.parquet"), version / "roles1", "cand1")
+                else:
+                    index.count_pass2(work.file("clusters1.parquet"), version / "roles1")
+                index.export_pass2(meta.shard_starts, pages=candidates)
+            times[f"counts{pass_no}"] = round(time.perf_counter() - t, 3)  # of content{pass_no}: DuckDB
+            if attached:
+                reselected[f"old pages selected again, pass {pass_no}"] = index.con.execute(
+                    f"SELECT count(*) FROM cand{pass_no} WHERE page < {batch.first_page}").fetchone()[0]
             each(select_index_shard, (version, live, pass_no, config.dedup), old + new,
                  f"content, pass {pass_no}")
             times[f"content{pass_no}"] = round(time.perf_counter() - t, 3)
@@ -201,6 +215,7 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
                  f"minhash, pass {pass_no}")
             cluster_pass(work, pass_no, shards, config)
             times[f"dedup{pass_no}"] = round(time.perf_counter() - t, 3)
+    atomic_write(work.file("update.json"), lambda p: p.write_text(json.dumps(reselected)))
 
 
 def export_index(index: str | Path, out: str | Path, *, jsonl: bool = False) -> int:

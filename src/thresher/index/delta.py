@@ -1,13 +1,15 @@
 """Which old pages can see other signals after a batch: compare this update's counts with the last one's.
 
-An update recounts spread and claims over all pages (`content.spread`), then
+An update counts spread and claims over all pages (`counts`: the live
+version's counts plus the batch's deltas), then
 asks DuckDB, with the live version's tables attached as `prev`, which old
 pages have a block whose *class* changed — the values selection reads, not
 the raw counts: a chrome line seen on 500 or on 600 pages of 520 articles is
 chrome either way. Only those pages (and the new ones) get their signals
 exported and selected again (`refresh.select_index_shard`); every other old
 page keeps its roles without being looked at. Sites and urls are compared by
-name: their integer ids (`spread.SpreadIndex`) are numbered afresh per version.
+name: a recount numbers their integer ids (`spread.SpreadIndex`) afresh (an
+update carries the live version's, `counts`).
 
 Pass 2 reads, per block of page p on site s in cluster c with url u:
 whether (site, hash) is in one cluster only, by how many clusters it is claimed
@@ -16,6 +18,9 @@ the fingerprint after a "Label:" prefix, how many fetches u has and how many
 of them hold the block, and — only where some fetches lack the block —
 whether the block's page count exceeds that. A page is a candidate when any
 of these can differ from the last update, or its site, url or cluster did.
+A change of which clusters claim a block makes candidates of the pages of
+those clusters only: for the others, "c claims it" is unchanged, and the
+number of claims is checked by class on its own.
 """
 
 from __future__ import annotations
@@ -29,12 +34,21 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 
-def _pages_with_keys(blocks_glob: str, keys: str) -> str:
-    """SQL: pages with a block whose (site, fingerprint), or that of its text after a "Label:", is in `keys`."""
-    return f"""SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page)
-                JOIN {keys} k ON k.sid = s.sid AND k.hash = b.hash
-          UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page)
-                JOIN {keys} k ON b.rest_hash <> 0 AND k.sid = s.sid AND k.hash = b.rest_hash"""
+def _pages_with_keys(blocks_glob: str, keys: str, by_cluster: bool = False) -> str:
+    """SQL: pages with a block whose (site, fingerprint), or that of its text after a "Label:", is in `keys`.
+
+    Fingerprints are looked up in `ph` (one row per page and fingerprint, with
+    the page's site and cluster; carried from the live version, so in pass 1 it
+    lacks the new pages and has the old site of pages whose site changed: both
+    are candidates anyway); only the "Label:" rests are read from the block
+    shards. `by_cluster`: `keys` also has a cluster, and only pages of that
+    cluster (table cl) count.
+    """
+    cl = " JOIN cl USING (page)" if by_cluster else ""
+    on = " AND k.cluster = {}.cluster" if by_cluster else ""
+    return f"""SELECT p.page FROM ph p JOIN {keys} k ON k.sid = p.sid AND k.hash = p.hash{on.format("p")}
+          UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page){cl}
+                JOIN {keys} k ON b.rest_hash <> 0 AND k.sid = s.sid AND k.hash = b.rest_hash{on.format("cl")}"""
 
 
 def attach_previous(con: DuckDBPyConnection, prev: Path | None) -> bool:
@@ -89,28 +103,33 @@ def pass1_candidates(con: DuckDBPyConnection, blocks_glob: str, runkeys_glob: st
           SELECT n.sid, n.n AS sp, coalesce(o.n, 0) AS sp0
           FROM sites n LEFT JOIN prev.sites o USING (site) WHERE o.n IS DISTINCT FROM n.n;
         CREATE OR REPLACE TEMP TABLE k1 AS  -- keys that are new, fell, or changed template class
-          SELECT n.sid, n.hash
-          FROM df1 n JOIN s1 ON s1.sid = n.sid LEFT JOIN o_df1 o ON o.sid = n.sid AND o.hash = n.hash
-          WHERE o.df IS NULL OR n.df < o.df
-             OR {template("n.df", "s1.sp")} <> {template("coalesce(o.df, 0)", "s1.sp0")}
-          UNION
-          SELECT o.sid, o.hash FROM o_df1 o LEFT JOIN df1 n ON n.sid = o.sid AND n.hash = o.hash
-          WHERE n.df IS NULL;
+          SELECT c.sid, c.hash  -- a changed count (`counts.carry_pass1`), compared with the old one
+          FROM df1_changed c LEFT JOIN df1 n USING (sid, hash) LEFT JOIN o_df1 o USING (sid, hash)
+               LEFT JOIN sites i ON i.sid = c.sid LEFT JOIN prev.sites oi ON oi.site = i.site
+          WHERE o.df IS NULL OR n.df IS NULL OR n.df < o.df
+             OR {template("n.df", "i.n")} <> {template("o.df", "coalesce(oi.n, 0)")}
+          UNION  -- the same count on a site of another size
+          SELECT n.sid, n.hash FROM df1 n JOIN s1 ON s1.sid = n.sid
+          WHERE {template("n.df", "s1.sp")} <> {template("n.df", "s1.sp0")};
         CREATE OR REPLACE TEMP TABLE cand1 AS
           SELECT page FROM site WHERE page >= {int(first_new)}
           UNION SELECT n.page FROM n_page n JOIN o_page o USING (page) WHERE n.site IS DISTINCT FROM o.site
           UNION SELECT s.page FROM site s JOIN s1 USING (sid) WHERE (s1.sp >= {small}) <> (s1.sp0 >= {small})
           UNION {_pages_with_keys(blocks_glob, "k1")}
           UNION SELECT r.page FROM read_parquet('{runkeys_glob}') r JOIN site s USING (page)
-                JOIN df1 n ON n.sid = s.sid AND n.hash = r.hash
-                JOIN o_df1 o ON o.sid = s.sid AND o.hash = r.hash
-                WHERE n.df <> o.df;
+                JOIN df1_changed c ON c.sid = s.sid AND c.hash = r.hash;
     """)
     return "cand1"
 
 
 def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) -> str:
-    """Create TEMP table cand2(page): new pages and old pages whose pass-2 signals can have changed."""
+    """Create TEMP table cand2(page): new pages and old pages whose pass-2 signals can have changed.
+
+    Only keys whose counts changed are compared: the TEMP tables `ak` (site,
+    fingerprint), `tk` (site, fingerprint, cluster) and `duf` (url,
+    fingerprint) that `counts.carry_pass2` left on this connection, and
+    `df1_changed`.
+    """
     cap = MAX_CLAIMS + 1
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW o_agg AS
@@ -119,24 +138,22 @@ def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) 
         CREATE OR REPLACE TEMP VIEW o_claims AS
           SELECT m.sid, c.hash, c.cluster FROM prev.claims c JOIN o_sites m ON m.osid = c.sid
           WHERE m.sid IS NOT NULL;
-        CREATE OR REPLACE TEMP TABLE k2 AS  -- (site, fingerprint) whose class changed
-          SELECT coalesce(n.sid, o.sid) AS sid, coalesce(n.hash, o.hash) AS hash
-          FROM agg n FULL JOIN o_agg o ON n.sid = o.sid AND n.hash = o.hash
+        CREATE OR REPLACE TEMP TABLE k2 AS  -- (site, fingerprint) whose class changed, of those whose counts did
+          SELECT c.sid, c.hash FROM ak c LEFT JOIN agg n USING (sid, hash) LEFT JOIN o_agg o USING (sid, hash)
           WHERE (n.n_clusters = 1) IS DISTINCT FROM (o.n_clusters = 1)
-             OR least(n.n_claims, {cap}) IS DISTINCT FROM least(o.n_claims, {cap})
-          UNION
-          SELECT sid, hash FROM ((SELECT sid, hash, cluster FROM claims EXCEPT
-                                  SELECT sid, hash, cluster FROM o_claims)
-                                 UNION ALL
-                                 (SELECT sid, hash, cluster FROM o_claims EXCEPT
-                                  SELECT sid, hash, cluster FROM claims));
-        CREATE OR REPLACE TEMP TABLE u2 AS  -- urls (this version's uid) whose fetches changed
+             OR least(n.n_claims, {cap}) IS DISTINCT FROM least(o.n_claims, {cap});
+        CREATE OR REPLACE TEMP TABLE c2 AS  -- (site, fingerprint, cluster) claimed before or now, not both
+          SELECT * FROM ((SELECT sid, hash, cluster FROM claims SEMI JOIN tk USING (sid, hash, cluster))
+                         EXCEPT (SELECT sid, hash, cluster FROM o_claims SEMI JOIN tk USING (sid, hash, cluster)))
+          UNION ALL
+          SELECT * FROM ((SELECT sid, hash, cluster FROM o_claims SEMI JOIN tk USING (sid, hash, cluster))
+                         EXCEPT (SELECT sid, hash, cluster FROM claims SEMI JOIN tk USING (sid, hash, cluster)));
+        CREATE OR REPLACE TEMP TABLE u2 AS  -- urls (this version's uid) whose fetches or block counts changed
           SELECT n.uid FROM fetches n LEFT JOIN prev.fetches o USING (url) WHERE n.m IS DISTINCT FROM o.m
-          UNION
-          SELECT coalesce(n.uid, o.uid) FROM ufreq n
-               FULL JOIN (SELECT m.uid, u.hash, u.n FROM prev.ufreq u JOIN o_urls m ON m.ouid = u.uid
-                          WHERE m.uid IS NOT NULL) o ON n.uid = o.uid AND n.hash = o.hash
-          WHERE n.n IS DISTINCT FROM o.n;
+          UNION SELECT uid FROM duf;
+        CREATE OR REPLACE TEMP TABLE d2 AS  -- page counts that changed (both sides known), before the lookup
+          SELECT c.sid, c.hash, n.df, o.df AS df0
+          FROM df1_changed c JOIN df1 n USING (sid, hash) JOIN o_df1 o USING (sid, hash);
         CREATE OR REPLACE TEMP TABLE cand2 AS
           SELECT page FROM site WHERE page >= {int(first_new)}
           UNION SELECT n.page FROM n_page n JOIN o_page o USING (page)
@@ -144,10 +161,9 @@ def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) 
           UNION SELECT n.page FROM cl n JOIN prev.cl o ON n.page = o.page WHERE n.cluster <> o.cluster
           UNION SELECT s.page FROM site s JOIN u2 ON u2.uid = s.uid
           UNION {_pages_with_keys(blocks_glob, "k2")}
-          UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page)
-                JOIN ufreq u ON u.uid = s.uid AND u.hash = b.hash
-                JOIN df1 n ON n.sid = s.sid AND n.hash = b.hash
-                JOIN o_df1 o ON o.sid = s.sid AND o.hash = b.hash
-                WHERE u.n < s.copies AND (n.df > u.n) <> (o.df > u.n);
+          UNION {_pages_with_keys(blocks_glob, "c2", by_cluster=True)}
+          UNION SELECT p.page FROM d2 JOIN ph p ON p.sid = d2.sid AND p.hash = d2.hash
+                JOIN site s USING (page) JOIN ufreq u ON u.uid = s.uid AND u.hash = p.hash
+                WHERE u.n < s.copies AND (d2.df > u.n) <> (d2.df0 > u.n);
     """)
     return "cand2"

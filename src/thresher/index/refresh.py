@@ -23,27 +23,27 @@ import pyarrow.parquet as pq
 
 from ..config import DedupOptions
 from ..content import CONTENT
-from ..content.select import BlockSignals, body_span, select_shard
+from ..content.select import select_shard
 from ..content.spread import load_signals, page_starts
 from ..dedup import MinHasher
 from ..stages import MIN_CANDIDATE_WORDS, ROLE_SCHEMA, _signatures_in_batches, content_hashes
 from ..work import WorkDir, write_npy, write_parquet
 
 
-def chosen_runs(s: BlockSignals, starts: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The body span of pages `which` and which blocks of the signals the span's usable blocks are.
+def chosen_runs(bodies: list, starts: np.ndarray, n_blocks: int) -> tuple[np.ndarray, np.ndarray]:
+    """The body span of each page and which of the shard's `n_blocks` blocks the spans' usable blocks are.
 
-    Returns ([first, last] per page, offsets inside the page, -1 without a body;
-    a mask over all blocks of `s`). The span is `select.body_span`: the best run
-    joined with its bridged neighbours, before the cut to its box (which reads no weight).
+    `bodies`: each page's `select.body_span`, as `select_shard` hands them out:
+    the best run joined with its bridged neighbours, before the cut to its box
+    (which reads no weight). Returns ([first, last] per page, offsets inside
+    the page, -1 without a body; a mask over all blocks).
     """
-    out = np.full((len(which), 2), -1, dtype=np.int64)
-    keys = np.zeros(len(s.prose), dtype=bool)
-    for k, p in enumerate(which.tolist()):
-        lo, hi = int(starts[p]), int(starts[p + 1])
-        body = body_span(s.page(lo, hi))
+    out = np.full((len(bodies), 2), -1, dtype=np.int64)
+    keys = np.zeros(n_blocks, dtype=bool)
+    for k, body in enumerate(bodies):
         if body is not None:
             usable, first, last = body
+            lo = int(starts[k])
             out[k] = (first, last)
             keys[lo + first:lo + last + 1] = usable[first:last + 1]
     return out, keys
@@ -71,8 +71,10 @@ def select_index_shard(root: Path, i: int, prev: Path | None, pass_no: int, opts
     old = None if prev is None else WorkDir(prev)
     changed = None
     fresh = old is None or not old.shard(stage, i).exists()
+    bodies: list | None = [] if pass_no == 1 else None
+    role_before = why_before = None
     if fresh:
-        role, why = select_shard(s, starts)
+        role, why = select_shard(s, starts, bodies)
         page, pos, hashes = cols["page"], cols["pos"], cols["hash"]
     else:
         if not len(cols["page"]):
@@ -80,29 +82,33 @@ def select_index_shard(root: Path, i: int, prev: Path | None, pass_no: int, opts
         t = pq.read_table(old.shard(stage, i))
         page, pos, hashes = (t.column(c).to_numpy() for c in ("page", "pos", "hash"))
         role, why = t.column("role").to_numpy().copy(), t.column("why").to_numpy().copy()
-        own_before = role == CONTENT
+        role_before, why_before = role.copy(), why.copy()
         rows = np.searchsorted(page, cols["page"]) + cols["pos"]  # exported blocks in the shard's arrays
-        role[rows], why[rows] = select_shard(s, starts)
+        role[rows], why[rows] = select_shard(s, starts, bodies)
         if os.environ.get("THRESHER_INDEX_STATS"):
             print(f"index: shard {i} pass {pass_no}: {len(here)} pages selected again", file=sys.stderr)
-        changed = np.unique(page[(role == CONTENT) != own_before]).astype(np.int64)
-    write_parquet(work.shard(stage, i), pa.table(
-        {"page": page.astype(np.int64), "pos": pos.astype(np.int32), "hash": hashes.astype(np.int64),
-         "role": role, "why": why}, schema=ROLE_SCHEMA))
+        changed = np.unique(page[(role == CONTENT) != (role_before == CONTENT)]).astype(np.int64)
+    # a file whose content would not change is not rewritten: the version keeps its link to the live one's
+    if role_before is None or not (np.array_equal(role, role_before) and np.array_equal(why, why_before)):
+        write_parquet(work.shard(stage, i), pa.table(
+            {"page": page.astype(np.int64), "pos": pos.astype(np.int32), "hash": hashes.astype(np.int64),
+             "role": role, "why": why}, schema=ROLE_SCHEMA))
     if pass_no == 1:  # the keys of each body: a change in their counts can change the page (`delta`)
-        run = (np.full((len(shard_pages), 2), -1, dtype=np.int64) if fresh
-               else np.load(old.shard("run1", i, "npy")).copy())
-        spans, in_body = chosen_runs(s, starts, np.arange(len(here)))
+        run_before = None if fresh else np.load(old.shard("run1", i, "npy"))
+        run = np.full((len(shard_pages), 2), -1, dtype=np.int64) if run_before is None else run_before.copy()
+        spans, in_body = chosen_runs(bodies or [], starts, len(cols["page"]))
         run[here] = spans
-        write_npy(work.shard("run1", i, "npy"), run)
+        if run_before is None or not np.array_equal(run, run_before):
+            write_npy(work.shard("run1", i, "npy"), run)
         keys = pa.table({"page": cols["page"][in_body].astype(np.int64),
                          "hash": cols["hash"][in_body].astype(np.int64)})
-        if not fresh:  # the pages not exported keep their keys
-            before = pq.read_table(old.shard("runkeys1", i))
+        before = None if fresh else pq.read_table(old.shard("runkeys1", i))
+        if before is not None:  # the pages not exported keep their keys
             kept = before.filter(pa.array(~np.isin(before.column("page").to_numpy(), cols["page"][starts[:-1]])))
             keys = pa.concat_tables([kept, keys])
             keys = keys.take(pa.array(np.argsort(keys.column("page").to_numpy(), kind="stable")))
-        write_parquet(work.shard("runkeys1", i), keys)
+        if before is None or not keys.equals(before):
+            write_parquet(work.shard("runkeys1", i), keys)
     if changed is not None and len(changed):
         resign_pages(root, i, stage, opts, changed)
 
@@ -112,12 +118,13 @@ def resign_pages(root: Path, i: int, roles_stage: str, opts: DedupOptions, chang
     work = WorkDir(root)
     tag = roles_stage.removeprefix("roles")
     base = int(pq.read_table(work.shard("pages", i), columns=["page"]).column("page")[0].as_py())
-    blocks = pq.read_table(work.shard("blocks", i), columns=["page", "hash", "nwords", "text"])
-    role = pq.read_table(work.shard(roles_stage, i), columns=["role"]).column("role").to_numpy()
-    page = blocks.column("page").to_numpy()
-    mask = np.isin(page, changed)
-    sub = blocks.filter(pa.array(mask))
-    own = role[mask] == CONTENT
+    # only the changed pages' blocks: their row groups are read, the rest of the shard's text is not
+    only = [("page", "in", changed.tolist())]
+    sub = pq.read_table(work.shard("blocks", i), columns=["page", "hash", "nwords", "text"], filters=only)
+    role = pq.read_table(work.shard(roles_stage, i), columns=["page", "role"], filters=only)
+    if not np.array_equal(role.column("page").to_numpy(), sub.column("page").to_numpy()):
+        raise RuntimeError(f"shard {i}: {roles_stage} and blocks are not aligned")
+    own = role.column("role").to_numpy() == CONTENT  # roles and blocks both in (page, pos) order
     local = np.searchsorted(changed, sub.column("page").to_numpy())  # changed pages renumbered 0..m-1
     m = len(changed)
     hasher = MinHasher(opts.num_perm, opts.shingle, opts.seed)

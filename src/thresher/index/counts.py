@@ -1,0 +1,160 @@
+"""The spread counts of an index update, carried from the live version and changed by the batch's deltas.
+
+A whole run counts spread by grouping every block of every page
+(`content.spread.SpreadIndex`). An update need not: a count can only change
+for the keys of the pages whose contribution changed, so the new version's
+tables are the live version's plus those pages' new rows minus their old
+rows. Pass 1 (`carry_pass1`): per (site, fingerprint) page counts `df1`
+change only through new pages and old pages whose home site changed (a
+mirror moved to a larger site). Pass 2 (`carry_pass2`): per (page,
+fingerprint) rows `ph` change only for new pages, pages selected again in
+pass 1, and pages whose site, url or cluster changed; their old and new rows
+give the deltas of the per (site, fingerprint, cluster) counts `pc` and the
+per (url, fingerprint) counts `ufreq`, and only the keys they touch get
+their claims and aggregates recomputed. The page-level tables (sites, urls,
+homes: one row per page, no blocks) are rebuilt whole.
+
+Site and url ids stay those of the live version (new ones are numbered after
+them), so carried rows keep their keys. The tables end up equal to a
+recount's up to that numbering, which no output reads (tests/test_index.py
+compares them with a recount by name).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..content.spread import AGG_SQL, CLAIMED, HOME_SQL, PH_SQL, SITE_SQL, connect
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+DB = "spread.duckdb"
+
+
+def _add(con: DuckDBPyConnection, table: str, delta: str, keys: Sequence[str], values: Sequence[str]) -> None:
+    """Add the rows of `delta` to `table`'s rows of the same keys (new keys are inserted); drop rows at zero.
+
+    The touched rows are deleted and inserted again with their sums: cheaper in
+    DuckDB than an UPDATE, which rewrites the table's column segments.
+    """
+    on = " AND ".join(f"t.{k} = d.{k}" for k in keys)
+    sums = ", ".join(f"coalesce(t.{v}, 0) + d.{v} AS {v}" for v in values)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE summed AS
+          SELECT {", ".join(f"d.{k}" for k in keys)}, {sums} FROM {delta} d LEFT JOIN {table} t ON {on};
+        DELETE FROM {table} t USING {delta} d WHERE {on};
+        INSERT INTO {table} BY NAME SELECT * FROM summed WHERE {values[0]} <> 0;
+    """)
+
+
+def _files(root: Path, stage: str, pages: np.ndarray, shard_starts: Sequence[int]) -> list[str]:
+    """The shard files of `stage` that hold `pages` (sorted page numbers)."""
+    shards = np.unique(np.searchsorted(np.asarray(shard_starts), pages, side="right") - 1)
+    return [str(root / stage / f"shard-{int(i):05d}.parquet") for i in shards]
+
+
+def carry_pass1(version: Path, live: Path, first_new: int, shard_starts: Sequence[int], threads: int) -> None:
+    """Make version/spread.duckdb: live's counts, page tables rebuilt, `df1` changed by the batch's deltas.
+
+    Leaves `df1_changed(sid, hash)`, the keys whose page count changed, for
+    `carry_pass2`. Written under a temporary name and renamed once complete, so
+    an interrupted update never leaves a half-carried file that looks built.
+    """
+    db, tmp = version / DB, version / f".{DB}.tmp"
+    tmp.unlink(missing_ok=True)
+    shutil.copyfile(live / DB, tmp)
+    con = connect(tmp, version / "duckdb-tmp", threads=threads)
+    try:
+        con.execute(f"""
+            ATTACH '{live / DB}' AS prev (READ_ONLY);
+            DROP TABLE built; DROP TABLE raw; DROP TABLE home; DROP TABLE sites; DROP TABLE fetches;
+            DROP TABLE site;
+            {HOME_SQL.format(pages=version / "pages" / "*.parquet")}
+            CREATE TABLE sites AS  -- the live version's ids; new sites numbered after them
+              SELECT n.site, coalesce(o.sid, (SELECT coalesce(max(sid), 0) FROM prev.sites)
+                                             + row_number() OVER (PARTITION BY o.sid IS NULL ORDER BY n.site))::INTEGER
+                             AS sid, n.n
+              FROM (SELECT site, count(*) AS n FROM home GROUP BY site) n LEFT JOIN prev.sites o USING (site);
+            CREATE TABLE fetches AS
+              SELECT n.url, coalesce(o.uid, (SELECT coalesce(max(uid), 0) FROM prev.fetches)
+                                            + row_number() OVER (PARTITION BY o.uid IS NULL ORDER BY n.url))::INTEGER
+                            AS uid, n.m
+              FROM (SELECT url, count(*) AS m FROM home WHERE url IS NOT NULL GROUP BY url HAVING count(*) > 1) n
+                   LEFT JOIN prev.fetches o USING (url);
+            {SITE_SQL}
+        """)
+        moved = con.execute("SELECT n.page FROM site n JOIN prev.site o USING (page) WHERE n.sid <> o.sid "
+                            "ORDER BY 1").fetchnumpy()["page"].astype(np.int64)
+        new_shards = [i for i, lo in enumerate(shard_starts) if lo >= first_new]
+        files = sorted(set(_files(version, "blocks", moved, shard_starts))
+                       | {str(version / "blocks" / f"shard-{i:05d}.parquet") for i in new_shards})
+        con.execute("CREATE TEMP TABLE moved AS SELECT unnest($1::BIGINT[]) AS page", [moved.tolist()])
+        blocks = (f"read_parquet({files!r})" if files
+                  else "(SELECT NULL::BIGINT AS page, NULL::BIGINT AS hash WHERE false)")
+        con.execute(f"""
+            CREATE TEMP TABLE dblocks AS  -- (page, fingerprint) of the pages whose contribution changed
+              SELECT DISTINCT page, hash FROM {blocks}
+              WHERE page >= {int(first_new)} OR page IN (SELECT page FROM moved);
+            CREATE TEMP TABLE d1 AS
+              SELECT sid, hash, sum(df)::BIGINT AS df FROM (
+                SELECT s.sid, b.hash, 1 AS df FROM dblocks b JOIN site s USING (page)
+                UNION ALL SELECT o.sid, b.hash, -1 FROM dblocks b JOIN prev.site o USING (page))
+              GROUP BY ALL HAVING sum(df) <> 0;
+            CREATE OR REPLACE TABLE df1_changed AS SELECT sid, hash FROM d1;
+        """)
+        _add(con, "df1", "d1", ("sid", "hash"), ("df",))
+        con.execute("CREATE TABLE built AS SELECT 1 AS done; DETACH prev")
+    finally:
+        con.close()
+    tmp.replace(db)
+
+
+def carry_pass2(con: DuckDBPyConnection, clusters: Path, roles: Path, changed: str) -> None:
+    """Change the pass-2 tables carried in the version's database by the deltas of the pages that changed.
+
+    `changed`: a table of the pages whose pass-1 roles were selected again (new
+    pages included); `prev` is the live version's database. The result equals
+    `SpreadIndex.count_pass2` over all pages.
+    """
+    con.execute(f"""
+        CREATE OR REPLACE TABLE cl AS SELECT page, cluster FROM read_parquet('{clusters}');
+        CREATE OR REPLACE TEMP TABLE p2 AS  -- pages whose (page, fingerprint) rows can differ
+          SELECT page FROM {changed}
+          UNION SELECT n.page FROM site n JOIN prev.site o USING (page)
+                WHERE n.sid <> o.sid OR n.uid IS DISTINCT FROM o.uid
+          UNION SELECT n.page FROM cl n JOIN prev.cl o USING (page) WHERE n.cluster <> o.cluster;
+        CREATE OR REPLACE TEMP TABLE ph_old AS SELECT * FROM ph WHERE page IN (SELECT page FROM p2);
+        CREATE OR REPLACE TEMP TABLE ph_new AS {PH_SQL.format(
+            roles=f"(SELECT * FROM read_parquet('{roles / '*.parquet'}') WHERE page IN (SELECT page FROM p2))")};
+        DELETE FROM ph WHERE page IN (SELECT page FROM p2);
+        INSERT INTO ph BY NAME SELECT * FROM ph_new;
+        CREATE OR REPLACE TEMP TABLE dpc AS
+          SELECT sid, hash, cluster, sum(pages)::BIGINT AS pages, sum(own)::BIGINT AS own FROM (
+            SELECT sid, hash, cluster, 1 AS pages, own::INTEGER AS own FROM ph_new
+            UNION ALL SELECT sid, hash, cluster, -1, -(own::INTEGER) FROM ph_old)
+          GROUP BY ALL HAVING sum(pages) <> 0 OR sum(own) <> 0;
+        CREATE OR REPLACE TEMP TABLE duf AS
+          SELECT uid, hash, sum(n)::BIGINT AS n FROM (
+            SELECT uid, hash, 1 AS n FROM ph_new WHERE uid IS NOT NULL
+            UNION ALL SELECT uid, hash, -1 FROM ph_old WHERE uid IS NOT NULL)
+          GROUP BY ALL HAVING sum(n) <> 0;
+    """)
+    _add(con, "pc", "dpc", ("sid", "hash", "cluster"), ("pages", "own"))
+    _add(con, "ufreq", "duf", ("uid", "hash"), ("n",))
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE tk AS SELECT DISTINCT sid, hash, cluster FROM dpc;
+        DELETE FROM claims c USING tk WHERE c.sid = tk.sid AND c.hash = tk.hash AND c.cluster = tk.cluster;
+        INSERT INTO claims BY NAME SELECT p.sid, p.hash, p.cluster FROM pc p JOIN tk USING (sid, hash, cluster)
+          WHERE {CLAIMED};
+        CREATE OR REPLACE TEMP TABLE ak AS  -- keys whose clusters, claims or page count changed
+          SELECT DISTINCT sid, hash FROM tk UNION SELECT sid, hash FROM df1_changed;
+        DELETE FROM agg a USING ak WHERE a.sid = ak.sid AND a.hash = ak.hash;
+        INSERT INTO agg BY NAME {AGG_SQL.format(**{t: f"(SELECT {t}.* FROM {t} SEMI JOIN ak USING (sid, hash))"
+                                                   for t in ("pc", "claims", "df1")})};
+    """)
