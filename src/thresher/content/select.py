@@ -159,9 +159,11 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
     label, such as ``___`` before each sub-heading).
     """
     n = len(s.prose)
-    free = s.bullet | _has(s, marks.HEADING)  # list items and sub-headings are not a gap
-    breaks = _breaks(s)
-    nxt = _next_usable(breaks, usable)
+    # Python lists: this loop reads a few values per block, and a numpy scalar read costs 3-4 times a list's
+    free = (s.bullet | _has(s, marks.HEADING)).tolist()  # list items and sub-headings are not a gap
+    breaks, use, repeated, box = _breaks(s).tolist(), usable.tolist(), s.repeated.tolist(), s.box.tolist()
+    nxt = _next_usable(breaks, use)
+    chars = (weight * s.nchars).tolist()
     runs: list[tuple[int, int, float]] = []
     first = last = -1
     score = 0.0
@@ -178,19 +180,19 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
         if breaks[i]:
             close()
             continue
-        if usable[i]:
+        if use[i]:
             if first < 0:
                 first = i
             last = i
-            score += float(weight[i]) * float(s.nchars[i])
+            score += chars[i]
             gap, closed = 0, False
             paras += 1
         elif first >= 0 and not free[i]:
             gap += 1
-            same_box = s.box[last] != 0 and nxt[i] >= 0 and s.box[nxt[i]] == s.box[last] and nxt[i] - last <= BOX_REACH
+            same_box = box[last] != 0 and nxt[i] >= 0 and box[nxt[i]] == box[last] and nxt[i] - last <= BOX_REACH
             if not same_box and (gap > MAX_GAP or (closed and paras <= TEASER_MAX_PARAS and _headline_like(s, i))):
                 close()
-            elif s.repeated[i]:
+            elif repeated[i]:
                 closed = True
     close()
     return runs
@@ -215,19 +217,20 @@ def _breaks(s: BlockSignals) -> np.ndarray:
     return s.elsewhere & (s.prose | ~s.repeated)
 
 
-def _next_usable(breaks: np.ndarray, usable: np.ndarray) -> np.ndarray:
-    """For each block, the next usable block after it before a block that breaks runs, or -1."""
-    n = len(usable)
+def _next_usable(breaks: list[bool], usable: list[bool]) -> list[int]:
+    """For each block, the next usable block after it before a block that breaks runs, or -1.
 
-    def next_of(flag: np.ndarray) -> np.ndarray:  # for each i, the first j > i with flag[j], else n
-        at = np.where(flag, np.arange(n), n)
-        nxt = np.minimum.accumulate(at[::-1])[::-1]
-        out = np.empty_like(nxt)  # nxt shifted left by one, n last (np.r_ costs more than the rest here)
-        out[:-1], out[-1:] = nxt[1:], n
-        return out
-
-    nu, nb = next_of(usable & ~breaks), next_of(breaks)
-    return np.where((nu < n) & (nu < nb), nu, -1)
+    A loop over Python lists: a page has a few dozen blocks, where numpy's per-call cost exceeds the work.
+    """
+    out = [-1] * len(usable)
+    ahead = -1  # the nearest usable block after i with no break before it
+    for i in range(len(usable) - 1, -1, -1):
+        out[i] = ahead
+        if breaks[i]:
+            ahead = -1
+        elif usable[i]:
+            ahead = i
+    return out
 
 
 def _usable(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
