@@ -49,10 +49,10 @@ def matches_slug(text: pa.Array, owner: np.ndarray, slug_rows: np.ndarray, slug:
     if not n or not len(slug_rows):
         return out
     block, words = _words(pc.replace_substring_regex(text, _APOSTROPHES, ""))
-    block, words = _distinct(block, words)
     found = pa.table({"row": owner[block], "word": words, "block": block}).join(
         pa.table({"row": slug_rows, "word": slug}), ["row", "word"], join_type="inner")
-    held = np.bincount(found.column("block").to_numpy(), minlength=n)
+    found_block, _ = _distinct(found.column("block").to_numpy(), found.column("word").combine_chunks())
+    held = np.bincount(found_block, minlength=n)
     out[:] = held >= SLUG_MIN_SHARE * np.maximum(wanted[owner], SLUG_MIN_WORDS)
     return out
 
@@ -67,7 +67,7 @@ def _words(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
 
 
 def _distinct(rows: np.ndarray, words: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """The distinct (row, word) pairs, ordered by row."""
+    """The distinct (row, word) pairs, ordered by row (a word twice in a block or slug counts once)."""
     pairs = pa.table({"row": rows, "word": words}).group_by(["row", "word"], use_threads=False).aggregate([])
     pairs = pairs.sort_by("row")
     return pairs.column("row").to_numpy(), pairs.column("word").combine_chunks()
