@@ -45,9 +45,9 @@ def matches_slug(text: pa.Array, owner: np.ndarray, slug_rows: np.ndarray, slug:
     """Which blocks (`text`, of page row `owner`) hold SLUG_MIN_SHARE of their page's slug words (`slug_words`)."""
     n = len(text)
     out = np.zeros(n, dtype=bool)
-    wanted = np.bincount(slug_rows, minlength=int(owner.max(initial=-1)) + 1)
     if not n or not len(slug_rows):
         return out
+    wanted = np.bincount(slug_rows, minlength=int(owner.max()) + 1)
     block, words = _words(pc.replace_substring_regex(text, _APOSTROPHES, ""))
     found = pa.table({"row": owner[block], "word": words, "block": block}).join(
         pa.table({"row": slug_rows, "word": slug}), ["row", "word"], join_type="inner")
