@@ -37,7 +37,7 @@ def test_aeb_text_dump_floors(tmp_path: Path) -> None:
     rp = _realpages()
     r = rp.bench_aeb_text(rp.load_scorer(shared), shared / "data" / "aeb", tmp_path, 2, 0)
     assert r["html-text"]["thresher"]["f1"] >= 0.90, r["html-text"]
-    assert r["inscriptis"]["thresher"]["f1"] >= 0.895, r["inscriptis"]
+    assert r["inscriptis"]["thresher"]["f1"] >= 0.905, r["inscriptis"]
 
 
 # trafilatura 2.3.1's F1 per big9 site, measured by `bench/realpages.py` (BENCHMARKS.md); trafilatura is

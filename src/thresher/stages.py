@@ -48,7 +48,7 @@ def blocks_shard(root: Path, i: int, opts: DedupOptions) -> None:
     no later stage tokenises whole pages again.
     """
     work = WorkDir(root)
-    pages = pq.read_table(work.shard("pages", i), columns=["page", "text", "marks"])
+    pages = pq.read_table(work.shard("pages", i), columns=["page", "text", "marks", "url"])
     n = pages.num_rows
     base = int(pages.column("page")[0].as_py()) if n else 0
     hasher = MinHasher(opts.num_perm, opts.shingle, opts.seed)

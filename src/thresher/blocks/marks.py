@@ -26,7 +26,7 @@ MAIN = 4  # inside the one element the page marks as its article (<article>, <ma
 LD_BODY = 8  # the line's text is part of the article text the page gives in JSON-LD (articleBody)
 HAS_MAIN = 16  # the page marks an article element (set on every line of such a page)
 HAS_LD = 32  # the page gives a JSON-LD articleBody that matches some of its lines (set on every line)
-TITLE = 64  # the line repeats the page's title (HTML: its <title>; text: its first line) or a part of it
+TITLE = 64  # the line repeats the page's title (HTML: its <title>; text: its first line or url slug) or a part of it
 
 # a title is often "Headline - Site" or "Site | Section | Headline": its parts split at these separators
 TITLE_SEPARATORS = r" [-–—|:·•»] "

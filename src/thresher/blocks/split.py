@@ -30,6 +30,7 @@ from .shape import (
     PUNCTUATION,
     SENTENCE_MAX_CAPITALISED,
 )
+from .slug import matches_slug, slug_words
 
 LABELLED = re.compile(r"^([^:\n]{1,30}):\s+(\S.{8,})$")
 MAX_BLOCK_CHARS = 200_000  # a longer line is hashed and measured on its first MAX_BLOCK_CHARS characters
@@ -151,13 +152,41 @@ def _repeats_title(text: pa.Array, nwords: np.ndarray, parent: np.ndarray, start
     return out
 
 
+def _title_sized(nwords: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Blocks as long as a headline (TITLE_MIN_WORDS..TITLE_MAX_WORDS words) that are not their page's first line."""
+    out = (nwords >= TITLE_MIN_WORDS) & (nwords <= TITLE_MAX_WORDS)
+    out[start] = False
+    return out
+
+
+def _names_slug(pages: pa.Table, text: pa.Array, parent: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """Per page, the first candidate block (`cand`: short, of a text page, not its first line) that holds
+    its url's slug words: the headline.
+
+    A text dump may have no title line for `_repeats_title` to find, but its url often names the article
+    (`slug.matches_slug`). Only the first such block counts: later ones are the lead paragraph, a share
+    button or a teaser list repeating the headline, and marking them would weigh a later part of the body.
+    """
+    out = np.zeros(len(cand), dtype=bool)
+    if "url" not in pages.column_names or not cand.any():
+        return out
+    rows, words = slug_words(pages.column("url").combine_chunks())
+    slugged = np.zeros(pages.num_rows, dtype=bool)
+    slugged[rows] = True
+    where = np.flatnonzero(cand & slugged[parent])
+    if len(where):
+        where = where[matches_slug(text.take(pa.array(where)), parent[where], rows, words)]
+        out[where[np.unique(parent[where], return_index=True)[1]]] = True
+    return out
+
+
 def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
     """All blocks of a shard's pages (see `block_table_and_words`)."""
     return block_table_and_words(pages)[0]
 
 
 def block_table_and_words(pages: pa.Table | list[tuple[int, str]]) -> tuple[pa.Table, pa.Array]:
-    """All blocks of a shard's pages (a table of `page`, `text` and optional `marks`, or (page, text) pairs).
+    """All blocks of a shard's pages (a table of `page`, `text`, optional `marks` and `url`, or (page, text) pairs).
 
     Vectorised with Arrow compute kernels (RE2 regexes) over the whole shard;
     only the 64-bit hashing loops in Python, once per block. Agrees with the
@@ -188,7 +217,9 @@ def block_table_and_words(pages: pa.Table | list[tuple[int, str]]) -> tuple[pa.T
     split = pc.utf8_split_whitespace(head)
     keys, words = _keys_of_words(_lower_words(split))
     nwords = pc.list_value_length(words).to_numpy(zero_copy_only=False).astype(np.int32)
-    marks = marks | np.where(_repeats_title(text, nwords, parent, start, ~marked), TITLE, 0).astype(np.uint8)
+    titled = _repeats_title(text, nwords, parent, start, ~marked)
+    titled |= _names_slug(pages, text, parent, _title_sized(nwords, start) & ~marked)
+    marks = marks | np.where(titled, TITLE, 0).astype(np.uint8)
     caps = _capitalised_share(split, nwords)
     sentence = pc.match_substring_regex(head, SENTENCE_END_RE).to_numpy(zero_copy_only=False)
     terminal = pc.match_substring_regex(head, TERMINAL_RE).to_numpy(zero_copy_only=False)

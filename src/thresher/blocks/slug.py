@@ -1,0 +1,73 @@
+"""Find a text page's headline by its url's slug.
+
+A text dump often has no title line, but its url often names the article:
+``/2019/11/18/13-inch-macbook-pro-scissor-keyboard-2020/``. The slug's words
+(its url path's last segment, split at anything but letters and digits,
+lower-cased, words holding a digit dropped: dates and ids) are looked for in
+the page's short blocks; a block holding at least SLUG_MIN_SHARE of them (and
+SLUG_MIN_WORDS at least) is the headline, or a line that repeats it.
+Everything is vectorised with Arrow kernels and joins, none of it per block.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+SLUG_MIN_WORDS = 3  # a slug of fewer distinct words ("news", "index.html") names no headline
+SLUG_MIN_SHARE = 0.8  # share of the slug's words a block must hold (slugs drop and shorten words)
+
+_HOST = r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*"  # scheme and host: never the slug
+_QUERY = r"[?#].*$"
+_LAST_SEGMENT = r"/(?P<seg>[^/]+)/*$"
+_EXTENSION = r"\.[A-Za-z0-9]{1,5}$"  # .html, .php, .aspx
+_NOT_WORD = r"[^\p{L}\p{N}]+"
+_APOSTROPHES = "['’]"  # "don't" and the slug's "dont" are one word
+
+
+def slug_words(urls: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """(row, word): the distinct words of each url's slug (see the module docstring), as two flat arrays.
+
+    Rows whose slug has fewer than SLUG_MIN_WORDS distinct words give none.
+    """
+    path = pc.replace_substring_regex(pc.replace_substring_regex(urls, _HOST, ""), _QUERY, "")
+    seg = pc.replace_substring_regex(pc.extract_regex(path, _LAST_SEGMENT).field("seg"), _EXTENSION, "")
+    rows, words = _words(seg)
+    keep = pc.invert(pc.match_substring_regex(words, "[0-9]")).to_numpy(zero_copy_only=False)
+    rows, words = _distinct(rows[keep], words.filter(pa.array(keep)))
+    counts = np.bincount(rows, minlength=len(urls))
+    keep = counts[rows] >= SLUG_MIN_WORDS
+    return rows[keep], words.filter(pa.array(keep))
+
+
+def matches_slug(text: pa.Array, owner: np.ndarray, slug_rows: np.ndarray, slug: pa.Array) -> np.ndarray:
+    """Which blocks (`text`, of page row `owner`) hold SLUG_MIN_SHARE of their page's slug words (`slug_words`)."""
+    n = len(text)
+    out = np.zeros(n, dtype=bool)
+    if not n or not len(slug_rows):
+        return out
+    wanted = np.bincount(slug_rows, minlength=int(owner.max()) + 1)
+    block, words = _words(pc.replace_substring_regex(text, _APOSTROPHES, ""))
+    found = pa.table({"row": owner[block], "word": words, "block": block}).join(
+        pa.table({"row": slug_rows, "word": slug}), ["row", "word"], join_type="inner")
+    found_block, _ = _distinct(found.column("block").to_numpy(), found.column("word").combine_chunks())
+    held = np.bincount(found_block, minlength=n)
+    out[:] = held >= SLUG_MIN_SHARE * np.maximum(wanted[owner], SLUG_MIN_WORDS)
+    return out
+
+
+def _words(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """(row, word): every lower-cased word (run of letters and digits) of each string, flat."""
+    split = pc.split_pattern_regex(pc.utf8_lower(text), _NOT_WORD)
+    rows = pc.list_parent_indices(split).to_numpy()
+    words = pc.list_flatten(split)
+    keep = pc.greater(pc.utf8_length(words), 0)
+    return rows[keep.to_numpy(zero_copy_only=False)], words.filter(keep)
+
+
+def _distinct(rows: np.ndarray, words: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """The distinct (row, word) pairs, ordered by row (a word twice in a block or slug counts once)."""
+    pairs = pa.table({"row": rows, "word": words}).group_by(["row", "word"], use_threads=False).aggregate([])
+    pairs = pairs.sort_by("row")
+    return pairs.column("row").to_numpy(), pairs.column("word").combine_chunks()
