@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
-from .memory import init_worker, release_and_wait, run_shard
-
-RELEASE_WAIT_SECONDS = 10.0  # how long a worker waits for the others at the end of a stage
+from .memory import run_shard
 
 
 class LocalExecutor:
@@ -29,9 +26,7 @@ class LocalExecutor:
                 on_done(i)
             return
         if self._pool is None:
-            ctx = multiprocessing.get_context()
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=init_worker,
-                                             initargs=(ctx.Barrier(self.workers),))
+            self._pool = ProcessPoolExecutor(max_workers=self.workers)
         pending: dict[Future, int] = {}
         try:
             for i in todo:  # `todo` may be a generator that is still producing shards (see ingest_shards)
@@ -43,13 +38,6 @@ class LocalExecutor:
             for fut in pending:
                 fut.cancel()
             raise
-        self._release()
-
-    def _release(self) -> None:
-        """The stage is over: every worker gives its freed memory back (one waiting task each)."""
-        assert self._pool is not None
-        for fut in [self._pool.submit(release_and_wait, RELEASE_WAIT_SECONDS) for _ in range(self.workers)]:
-            fut.result()
 
     @staticmethod
     def _reap(pending: dict[Future, int], on_done: Callable[[int], None], timeout: float | None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from ..errors import ConfigError
-from .memory import run_shard_and_release
+from .memory import run_shard
 
 
 def _ray():
@@ -32,7 +32,7 @@ class RayExecutor:
         self.ray = ray
 
     def map(self, fn: Callable, args: tuple, todo: Iterable[int], on_done: Callable[[int], None]) -> None:
-        task = self.ray.remote(run_shard_and_release)
+        task = self.ray.remote(run_shard)
         pending: dict = {}
         for i in todo:  # may be a generator still producing shards
             pending[task.remote(fn, args[0], i, *args[1:])] = i
