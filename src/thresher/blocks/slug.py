@@ -48,7 +48,7 @@ def matches_slug(text: pa.Array, owner: np.ndarray, slug_rows: np.ndarray, slug:
     if not n or not len(slug_rows):
         return out
     wanted = np.bincount(slug_rows, minlength=int(owner.max()) + 1)
-    block, words = _words(pc.replace_substring_regex(text, _APOSTROPHES, ""))
+    block, words = _words_of_distinct(text)
     found = pa.table({"row": owner[block], "word": words, "block": block}).join(
         pa.table({"row": slug_rows, "word": slug}), ["row", "word"], join_type="inner")
     found_block, _ = _distinct(found.column("block").to_numpy(), found.column("word").combine_chunks())
@@ -64,6 +64,22 @@ def _words(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
     words = pc.list_flatten(split)
     keep = pc.greater(pc.utf8_length(words), 0)
     return rows[keep.to_numpy(zero_copy_only=False)], words.filter(keep)
+
+
+def _words_of_distinct(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """`_words` of `text` without apostrophes, split once per distinct text (short lines repeat: menus,
+    teaser headlines), then spread back to every row."""
+    enc = pc.dictionary_encode(text)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    entry, words = _words(pc.replace_substring_regex(enc.dictionary, _APOSTROPHES, ""))
+    codes = enc.indices.to_numpy()
+    counts = np.bincount(entry, minlength=len(enc.dictionary))
+    first = np.cumsum(counts) - counts  # where each distinct text's words start
+    sizes = counts[codes]
+    ends = np.cumsum(sizes)
+    at = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - sizes - first[codes], sizes)
+    return np.repeat(np.arange(len(codes)), sizes), words.take(pa.array(at))
 
 
 def _distinct(rows: np.ndarray, words: pa.Array) -> tuple[np.ndarray, pa.Array]:

@@ -75,12 +75,24 @@ BLOCK_SCHEMA = pa.schema([
 
 
 LINE_BREAKS = r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\x{2028}\x{2029}]"  # what str.splitlines splits on
+OTHER_BREAKS = r"[\r\v\f\x1c\x1d\x1e\x85\x{2028}\x{2029}]"  # LINE_BREAKS but \n
 WORD_START_UPPER = r"^(?:\p{Lu}|[^\p{L}\p{N}]\p{Lu})"  # a word that starts with a capital (after a quote)
 SENTENCE_END_RE = '[.!?…"”’»。！？」]$'
 TERMINAL_RE = '[.!?…"”’»)。！？」）]$'
 CJK_RE = r"[\x{3040}-\x{30ff}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}]"  # shape.CJK
 BULLET_RE = r"^(?:[-–—•*·▪●◦]|\d{1,3}[.)])\s+\S"
 LABELLED_RE = r"^(?P<label>[^:\n]{1,30}):\s+(?P<rest>\S.{8,})$"
+
+
+def _lines(text: pa.Array) -> pa.ListArray:
+    """Each text's lines, as `str.splitlines` cuts them (plus a trailing empty line, which is dropped later).
+
+    Texts with no line break but \\n (nearly all) are split at \\n without a regex: the RE2 split costs twice
+    the scan that rules the others out.
+    """
+    if pc.any(pc.match_substring_regex(text, OTHER_BREAKS)).as_py():
+        return pc.split_pattern_regex(text, LINE_BREAKS)
+    return pc.split_pattern(text, "\n")
 
 
 def _keys(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -93,19 +105,41 @@ def _keys_of_words(words: pa.ListArray) -> tuple[pa.Array, pa.Array]:
     return pc.replace_substring_regex(pc.binary_join(words, " "), "[0-9]+", "0"), words
 
 
-def _lower_words(split: pa.ListArray) -> pa.ListArray:
-    """The lists of words `split`, each lower-cased (lower-casing never makes or removes whitespace)."""
-    return pa.ListArray.from_arrays(split.offsets, pc.utf8_lower(split.values))
+def _coded_words(split: pa.ListArray) -> tuple[pa.ListArray, np.ndarray, pa.Array]:
+    """(words, codes, distinct): each block's lower-cased words as a list of dictionary codes, the code of
+    every word, and the distinct words as written.
+
+    A shard's words repeat (chrome, common words), so lower-casing, the digit fold, the capital test and
+    (in `hash_token_lists`) trimming and hashing run once per distinct word, not once per word; lower-casing
+    never makes or removes whitespace, so lower-casing the words is lower-casing the block.
+    """
+    offsets = split.offsets
+    lo = offsets[0].as_py()
+    enc = pc.dictionary_encode(split.values.slice(lo, offsets[-1].as_py() - lo))
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    lower = pc.utf8_lower(enc.dictionary)
+    base = offsets if lo == 0 else pc.subtract(offsets, lo)
+    words = pa.ListArray.from_arrays(base, pa.DictionaryArray.from_arrays(enc.indices, lower))
+    return words, enc.indices.to_numpy(), enc.dictionary
 
 
-def _capitalised_share(split: pa.ListArray, nwords: np.ndarray) -> np.ndarray:
+def _keys_of_codes(words: pa.ListArray, codes: np.ndarray) -> pa.Array:
+    """`_keys_of_words` for `_coded_words`: the digit fold runs on the distinct words (a run of digits
+    never spans a space), then the folded words are joined."""
+    folded = pc.replace_substring_regex(words.values.dictionary, "[0-9]+", "0")
+    flat = folded.take(pa.array(codes))
+    return pc.binary_join(pa.ListArray.from_arrays(words.offsets, flat), " ")
+
+
+def _capitalised_share(words: pa.ListArray, codes: np.ndarray, distinct: pa.Array,
+                       nwords: np.ndarray) -> np.ndarray:
     """Per block, the share of its first CAPS_SAMPLE words that start with a capital letter."""
-    offsets = split.offsets.to_numpy()
-    parent = pc.list_parent_indices(split).to_numpy()
+    offsets = words.offsets.to_numpy()
+    parent = pc.list_parent_indices(words).to_numpy()
     first = (np.arange(offsets[0], offsets[-1]) - offsets[parent]) < CAPS_SAMPLE
-    sample = split.values.slice(offsets[0], offsets[-1] - offsets[0]).filter(pa.array(first))
-    upper = pc.match_substring_regex(sample, WORD_START_UPPER).to_numpy(zero_copy_only=False)
-    caps_n = np.bincount(parent[first], weights=upper, minlength=len(nwords))
+    upper = pc.match_substring_regex(distinct, WORD_START_UPPER).to_numpy(zero_copy_only=False)
+    caps_n = np.bincount(parent[first], weights=upper[codes[first]], minlength=len(nwords))
     return caps_n / np.maximum(np.minimum(nwords, CAPS_SAMPLE), 1)
 
 
@@ -197,7 +231,7 @@ def block_table_and_words(pages: pa.Table | list[tuple[int, str]]) -> tuple[pa.T
     if not isinstance(pages, pa.Table):
         pages = pa.table({"page": pa.array([p for p, _ in pages], pa.int64()),
                           "text": pa.array([t for _, t in pages], pa.string())})
-    lines = pc.split_pattern_regex(pages.column("text").combine_chunks(), LINE_BREAKS)
+    lines = _lines(pages.column("text").combine_chunks())
     parent = pc.list_parent_indices(lines).to_numpy()
     flat = pc.utf8_trim_whitespace(pc.list_flatten(lines))
     keep = pc.greater(pc.utf8_length(flat), 0)
@@ -214,13 +248,13 @@ def block_table_and_words(pages: pa.Table | list[tuple[int, str]]) -> tuple[pa.T
     pos = np.arange(len(parent)) - np.maximum.accumulate(run_first) if len(parent) else run_first
 
     head = _head(text)
-    split = pc.utf8_split_whitespace(head)
-    keys, words = _keys_of_words(_lower_words(split))
+    words, codes, distinct = _coded_words(pc.utf8_split_whitespace(head))
+    keys = _keys_of_codes(words, codes)
     nwords = pc.list_value_length(words).to_numpy(zero_copy_only=False).astype(np.int32)
     titled = _repeats_title(text, nwords, parent, start, ~marked)
     titled |= _names_slug(pages, text, parent, _title_sized(nwords, start) & ~marked)
     marks = marks | np.where(titled, TITLE, 0).astype(np.uint8)
-    caps = _capitalised_share(split, nwords)
+    caps = _capitalised_share(words, codes, distinct, nwords)
     sentence = pc.match_substring_regex(head, SENTENCE_END_RE).to_numpy(zero_copy_only=False)
     terminal = pc.match_substring_regex(head, TERMINAL_RE).to_numpy(zero_copy_only=False)
     cjk = pc.count_substring_regex(head, CJK_RE).to_numpy(zero_copy_only=False)

@@ -40,16 +40,16 @@ def tokenize(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 def hash_token_lists(toks: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(owner, hash) of the tokens of lists of lower-cased tokens, trimmed of the punctuation around them.
 
-    The tokens are dictionary-encoded first, so each distinct token is trimmed
-    and hashed once with xxh3 (a shard has far fewer distinct tokens than
-    tokens); a token that is all punctuation is dropped. `block_table` hands its
-    own split words here, so a page is split into words only once for its
-    raw-page signature.
+    The tokens are dictionary-encoded first (unless they come so), so each
+    distinct token is trimmed and hashed once with xxh3 (a shard has far fewer
+    distinct tokens than tokens); a token that is all punctuation is dropped.
+    `block_table_and_words` hands its own split words here, already coded, so a
+    page is split into words only once for its raw-page signature.
     """
     flat = pc.list_flatten(toks)
     if len(flat) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
-    enc = pc.dictionary_encode(flat)
+    enc = flat if pa.types.is_dictionary(flat.type) else pc.dictionary_encode(flat)
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.combine_chunks()
     words = pc.utf8_trim(enc.dictionary, characters=EDGE_PUNCTUATION)
