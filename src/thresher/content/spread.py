@@ -263,7 +263,7 @@ def _load(root: Path, name: str, i: int) -> dict[str, np.ndarray]:
         return {}
     t = pq.read_table(part)
     r = {k: t.column(k).to_numpy(zero_copy_only=False) for k in t.column_names if k != "shard"}
-    order = np.lexsort((r["pos"], r["page"]))
+    order = _page_pos_order(r["page"], r["pos"])
     r = {k: v[order] for k, v in r.items()}
     r["in_page"] = _in_page_counts(r["page"], r["hash"])
     return r
@@ -312,11 +312,24 @@ def _pass2(r: dict[str, np.ndarray]) -> BlockSignals:
                         weight=np.ones(n), nwords=r["nwords"], nchars=r["nchars"], mark=r["mark"], box=r["box"])
 
 
-def _in_page_counts(page: np.ndarray, hashes: np.ndarray) -> np.ndarray:
-    """For each block, how many blocks of its page share its fingerprint (itself included)."""
+def _page_pos_order(page: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """The order that sorts blocks by (page, pos): one sort of a combined 64-bit key (a shard's pages are
+    consecutive numbers and positions small), a tenth of `np.lexsort`'s time."""
     if not len(page):
         return np.zeros(0, dtype=np.int64)
-    order = np.lexsort((hashes, page))
+    key = (page - page.min()).astype(np.int64) * (int(pos.max()) + 1) + pos
+    return np.argsort(key, kind="stable")
+
+
+def _in_page_counts(page: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    """For each block (in page order), how many blocks of its page share its fingerprint (itself included).
+
+    A stable sort by fingerprint keeps each fingerprint's blocks in page order, so (page, fingerprint)
+    groups are runs after one single-key sort.
+    """
+    if not len(page):
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(hashes, kind="stable")
     p, h = page[order], hashes[order]
     new = np.r_[True, (p[1:] != p[:-1]) | (h[1:] != h[:-1])]
     group = np.cumsum(new) - 1
