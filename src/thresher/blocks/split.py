@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-from ..hashing import hash_strings
+from ..hashing import hash_strings, lower_coded
 from .marks import TITLE, TITLE_MAX_WORDS, TITLE_MIN_WORDS, line_marks, title_parts
 from .shape import (
     CAPS_SAMPLE,
@@ -105,27 +105,8 @@ def _keys_of_words(words: pa.ListArray) -> tuple[pa.Array, pa.Array]:
     return pc.replace_substring_regex(pc.binary_join(words, " "), "[0-9]+", "0"), words
 
 
-def _coded_words(split: pa.ListArray) -> tuple[pa.ListArray, np.ndarray, pa.Array]:
-    """(words, codes, distinct): each block's lower-cased words as a list of dictionary codes, the code of
-    every word, and the distinct words as written.
-
-    A shard's words repeat (chrome, common words), so lower-casing, the digit fold, the capital test and
-    (in `hash_token_lists`) trimming and hashing run once per distinct word, not once per word; lower-casing
-    never makes or removes whitespace, so lower-casing the words is lower-casing the block.
-    """
-    offsets = split.offsets
-    lo = offsets[0].as_py()
-    enc = pc.dictionary_encode(split.values.slice(lo, offsets[-1].as_py() - lo))
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.combine_chunks()
-    lower = pc.utf8_lower(enc.dictionary)
-    base = offsets if lo == 0 else pc.subtract(offsets, lo)
-    words = pa.ListArray.from_arrays(base, pa.DictionaryArray.from_arrays(enc.indices, lower))
-    return words, enc.indices.to_numpy(), enc.dictionary
-
-
 def _keys_of_codes(words: pa.ListArray, codes: np.ndarray) -> pa.Array:
-    """`_keys_of_words` for `_coded_words`: the digit fold runs on the distinct words (a run of digits
+    """`_keys_of_words` for `hashing.lower_coded` words: the digit fold runs on the distinct words (a run of digits
     never spans a space), then the folded words are joined."""
     folded = pc.replace_substring_regex(words.values.dictionary, "[0-9]+", "0")
     flat = folded.take(pa.array(codes))
@@ -248,7 +229,7 @@ def block_table_and_words(pages: pa.Table | list[tuple[int, str]]) -> tuple[pa.T
     pos = np.arange(len(parent)) - np.maximum.accumulate(run_first) if len(parent) else run_first
 
     head = _head(text)
-    words, codes, distinct = _coded_words(pc.utf8_split_whitespace(head))
+    words, codes, distinct = lower_coded(pc.utf8_split_whitespace(head))
     keys = _keys_of_codes(words, codes)
     nwords = pc.list_value_length(words).to_numpy(zero_copy_only=False).astype(np.int32)
     titled = _repeats_title(text, nwords, parent, start, ~marked)

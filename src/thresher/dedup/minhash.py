@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..hashing import hash_distinct
+from ..hashing import hash_distinct, lower_coded
 
 # a word: a whitespace-separated token, lower-cased, without the punctuation around it
 EDGE_PUNCTUATION = string.punctuation + "‘’‚‛“”„‟«»‹›—–‒―…·•¡¿§¶†‡※"
@@ -32,9 +32,10 @@ def tokenize(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(owner, hash) of every lower-cased word of `texts`, in order: owner is the text's index.
 
     Arrow splits, trims and dictionary-encodes the words in C++ (no regex: a
-    Unicode regex split costs three times as much).
+    Unicode regex split costs three times as much); the distinct words are
+    lower-cased, not the whole text (lower-casing never makes ASCII whitespace).
     """
-    return hash_token_lists(pc.ascii_split_whitespace(pc.utf8_lower(texts)))
+    return hash_token_lists(lower_coded(pc.ascii_split_whitespace(texts))[0])
 
 
 def hash_token_lists(toks: pa.Array) -> tuple[np.ndarray, np.ndarray]:
