@@ -8,6 +8,7 @@ memory would grow with how long the workers have lived rather than with one shar
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import ctypes.util
 import gc
@@ -26,9 +27,24 @@ def _malloc_trim() -> Callable[[int], int] | None:
         return None
 
 
+@cache
+def _unfreeze_at_exit() -> None:
+    """Hand frozen objects back to the collector before the interpreter tears down (once per process):
+    extension types (DuckDB's nanobind classes) report frozen instances as leaks at exit."""
+    atexit.register(gc.unfreeze)
+
+
 def release_memory() -> None:
-    """Return freed memory to the operating system (Arrow's pool, then the C heap)."""
+    """Return freed memory to the operating system (Arrow's pool, then the C heap).
+
+    What survives the collection (modules, caches) is frozen out of later ones, so
+    each collection after the first walks only what one shard left: a full one
+    walked pyarrow's, numpy's and DuckDB's objects every time (1.5 CPU-s per
+    100,000 pages).
+    """
     gc.collect()
+    _unfreeze_at_exit()
+    gc.freeze()
     pa.default_memory_pool().release_unused()
     trim = _malloc_trim()
     if trim is not None:
