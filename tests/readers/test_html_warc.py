@@ -67,6 +67,21 @@ def test_one_line_per_block_and_no_markup_text():
         assert gone not in got.text, gone
 
 
+def test_lines_of_a_paragraph_broken_by_br_share_its_box():
+    import numpy as np
+
+    page = ("<html><body><div><p>The first paragraph of the body, long enough to be prose here.</p>"
+            "<p>Tour dates:<br>June 9 - Arena, City<br>June 10 - Hall, Town</p></div>"
+            "<div><p>A comment in a box of its own.</p></div></body></html>")
+    got = html_to_text(page)
+    ls = got.text.split("\n")
+    boxes = (np.frombuffer(got.marks, dtype="<u4") >> 8).tolist()
+    box = {line.strip(): b for line, b in zip(ls, boxes, strict=True) if line.strip()}
+    assert box["Tour dates:"] == box["June 9 - Arena, City"] == box["June 10 - Hall, Town"]
+    assert box["Tour dates:"] == box["The first paragraph of the body, long enough to be prose here."]
+    assert box["A comment in a box of its own."] not in (0, box["Tour dates:"])
+
+
 def test_boilerplate_markup_kept_when_asked():
     got = html_to_text(ARTICLE, boilerplate=False)
     assert "Copyright footer" in got.text and "Site banner" in got.text

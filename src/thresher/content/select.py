@@ -53,7 +53,7 @@ ROLE_NAMES = ("content", "chrome", "teaser")
 # why a block got its role: the rule that decided, for `thresher explain` and the report
 BODY, HEADLINE, STANDFIRST, INSIDE_BODY, CLOSING = 0, 1, 2, 3, 4
 OTHER_ARTICLE, FOREIGN, LABEL, OUTSIDE_PROSE, OUTSIDE_SHORT = 5, 6, 7, 8, 9
-LD_TEXT, OUTSIDE_MAIN, CLOSING_LIST = 10, 11, 12
+LD_TEXT, OUTSIDE_MAIN, CLOSING_LIST, BOX_TAIL = 10, 11, 12, 13
 WHY_NAMES = (
     "body: prose in the page's main run of text",
     "headline: the short line just above the main run",
@@ -68,6 +68,7 @@ WHY_NAMES = (
     "article text: part of the articleBody the page gives in its JSON-LD metadata",
     "outside the element the page marks as its article (<article>, <main>)",
     "list: the items of a list that starts right after the body (a list article)",
+    "box tail: a line of the body's own element right after its last paragraph (a list of dates in the article)",
 )
 
 MAX_GAP = 2  # non-prose blocks allowed between two paragraphs of one body
@@ -87,6 +88,7 @@ BOX_MINOR_PARAS = 2  # a box of this many paragraphs at most, at a body's edge, 
 BRIDGE_GAP = 8  # a body goes on across this many short blocks (an embed, a box) ...
 BRIDGE_SHARE = 0.2  # ... to a run that weighs at least this share of the body's main run
 BRIDGE_MIN_BLOCKS = 3  # ... and has this many paragraphs (a teaser has one or two)
+BOX_TAIL_MIN_PARAS = 2  # the body's last box holds this many of its paragraphs: the lines of that box after it go on
 LINK_BAR_MIN = 3  # short non-sentence lines in a row inside a body: a share bar, tags, related links
 LIST_MIN_ITEMS = 3  # repeated labels in a run of teasers (one per item, items of one or two paragraphs)
 LIST_ITEM_MIN_WORDS = 3  # ... a list item of the article's own has this many words (a share button fewer)
@@ -326,6 +328,19 @@ def _trim_link_list(s: BlockSignals, usable: np.ndarray, first: int, last: int) 
     return int(own[k]) if (~s.bullet[between] & ~s.fragment[between] & ~_has(s, marks.HEADING)[between]).any() else last
 
 
+def _box_tail(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> int:
+    """The body's last block, after the lines of its own box that follow it: a list or a table of dates closing
+    the article inside its element (short lines, so no paragraphs of a run), up to the first block of another
+    box, a paragraph of a run, or a block that is not this article's (HTML; text pages have no boxes)."""
+    box = int(s.box[last])
+    if not box or int((usable[first:last + 1] & (s.box[first:last + 1] == box)).sum()) < BOX_TAIL_MIN_PARAS:
+        return last
+    j, n = last + 1, len(s.prose)
+    while j < n and s.box[j] == box and not (usable[j] or s.foreign[j] or s.elsewhere[j] or s.label[j]):
+        j += 1
+    return j - 1
+
+
 def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndarray) -> tuple[int, int]:
     """(first, last) of the body: the best run, joined with neighbouring runs across short gaps.
 
@@ -406,6 +421,9 @@ def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray
     if _page_has(s, marks.HAS_LD):  # the article text the page gives in its metadata, wherever it sits
         ld = _has(s, marks.LD_BODY) & (role != CONTENT) & ~s.foreign & ~s.elsewhere
         role[ld], why[ld] = CONTENT, LD_TEXT
+    end = _box_tail(s, usable, first, last) + 1
+    role[last + 1:end], why[last + 1:end] = CONTENT, BOX_TAIL
+    last = end - 1
     end = _closing_list(s, last)
     role[last + 1:end], why[last + 1:end] = CONTENT, CLOSING_LIST
     last = end - 1

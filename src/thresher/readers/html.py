@@ -258,7 +258,8 @@ def _prepend(node, sentinel: str) -> None:
 def _mark_tags(body, main) -> None:
     """Put sentinel characters at the start of each heading and paragraph, and around the article element.
 
-    A paragraph's sentinel names its box: paragraphs with one parent element share one.
+    A paragraph's sentinel names its box: paragraphs with one parent element share one; the lines of a paragraph
+    broken by ``<br>`` (a list of dates in one ``<p>``) each carry it.
     """
     for node in body.css("h1, h2, h3, h4, h5, h6"):
         _prepend(node, chr(_SENTINEL + (marks.H1 if node.tag == "h1" else marks.HEADING)))
@@ -271,6 +272,8 @@ def _mark_tags(body, main) -> None:
         if _BOX + box > 0xFFFFD:
             break
         _prepend(node, chr(_BOX + box))
+        for br in node.css("br"):
+            br.insert_after(chr(_BOX + box))
     if main is not None:
         first = main.child
         if first is not None:

@@ -1,0 +1,47 @@
+"""The per-page selector's rules, on hand-made block signals (`content.select`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from thresher.blocks import marks
+from thresher.content.select import BOX_TAIL, CONTENT, BlockSignals, select_page
+
+PARA = "This is one sentence of the article body, long enough to count as prose on its own."
+
+
+def signals(rows: list[tuple[str, int, str]], page_flags: int = 0) -> BlockSignals:
+    """Signals of one page from (kind, box, text) rows: kind "p" prose, "s" a short line, "b" a list item,
+    "h" a sub-heading, "r" a short line repeated in the page; every block is inside the article element
+    when `page_flags` has HAS_MAIN."""
+    n = len(rows)
+    kind = [k for k, _, _ in rows]
+    nwords = np.array([len(t.split()) for _, _, t in rows], dtype=np.int32)
+    mark = np.array([page_flags | (marks.MAIN if page_flags & marks.HAS_MAIN else 0)
+                     | (marks.HEADING if k == "h" else 0) for k in kind], dtype=np.uint8)
+    return BlockSignals(
+        prose=np.array([k == "p" for k in kind]), bullet=np.array([k == "b" for k in kind]),
+        fragment=np.zeros(n, bool), foreign=np.zeros(n, bool), elsewhere=np.zeros(n, bool),
+        label=np.array([k == "r" for k in kind]), repeated=np.array([k == "r" for k in kind]),
+        weight=np.ones(n), nwords=nwords, nchars=np.array([len(t) for _, _, t in rows], dtype=np.int32),
+        mark=mark, box=np.array([b for _, b, _ in rows], dtype=np.int32))
+
+
+def test_lines_of_the_body_box_after_its_last_paragraph_are_content() -> None:
+    rows = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 4, ("s", 3, "Tour dates"),
+            *[("s", 3, f"June {d} – Some Arena, Some City") for d in range(1, 9)],
+            ("s", 0, "Share on Twitter"), ("p", 5, PARA)]
+    role, why = select_page(signals(rows))
+    assert role[1:5].tolist() == [CONTENT] * 4
+    assert role[5:14].tolist() == [CONTENT] * 9 and why[5:14].tolist() == [BOX_TAIL] * 9
+    assert role[14] != CONTENT and role[15] != CONTENT
+
+
+def test_no_box_tail_without_boxes_or_after_a_lone_paragraph_box() -> None:
+    text = [("s", 0, "Headline of the story here"), *[("p", 0, PARA)] * 4,
+            *[("s", 0, f"June {d} – Some Arena, Some City") for d in range(1, 9)]]
+    assert (select_page(signals(text))[0][5:] != CONTENT).all()  # text pages have no boxes
+    lone = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 4, ("p", 4, PARA),
+            *[("s", 4, f"June {d} – Some Arena, Some City") for d in range(1, 9)]]
+    _, why = select_page(signals(lone))
+    assert (why[6:] != BOX_TAIL).all()
