@@ -45,3 +45,12 @@ def test_no_box_tail_without_boxes_or_after_a_lone_paragraph_box() -> None:
             *[("s", 4, f"June {d} – Some Arena, Some City") for d in range(1, 9)]]
     _, why = select_page(signals(lone))
     assert (why[6:] != BOX_TAIL).all()
+
+
+def test_a_body_goes_on_past_an_embed_to_the_next_paragraph_of_its_box() -> None:
+    embed = [("p", 7, "Yes this is real and the state spent half a million dollars on it, said one post."),
+             ("s", 0, "— Someone (@someone) November 18, 2019"), ("s", 8, "on. meth. dot. com."), ("s", 0, "meth."),
+             ("s", 0, "we are on it, dot com"), ("s", 0, "— Another (@another) November 19, 2019")]
+    rows = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 3, *embed, *[("p", 3, PARA)] * 2]
+    role, _ = select_page(signals(rows))  # two paragraphs after the embed: too few to bridge to as a run
+    assert role[1:5].tolist() == [CONTENT] * 4 and role[10:12].tolist() == [CONTENT] * 2

@@ -83,6 +83,7 @@ H1_REACH = 12  # the first run at most this many blocks under an <h1> headline .
 H1_WEIGHT = 3.0  # ... weighs this much more: the page's headline sits above its own article
 LATE_DISCOUNT = 1.0  # a run starting at the page's end weighs 1 / (1 + this) (footers, comments, related links)
 BOX_REACH = 40  # paragraphs of one box (HTML parent element) this many blocks apart are one body
+RUN_BOX_MIN = 2  # ... or of a box holding this many of the run's paragraphs (the body around an embed)
 BOX_SHARE = 0.6  # a box with this share of a body's prose is the article's: the body is cut to it
 BOX_MINOR_PARAS = 2  # a box of this many paragraphs at most, at a body's edge, is a comment or an aside
 BRIDGE_GAP = 8  # a body goes on across this many short blocks (an embed, a box) ...
@@ -153,7 +154,9 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
     A run ends after more than MAX_GAP other blocks (list items and
     sub-headings do not count; nor does anything before the next paragraph
     of the same box, up to BOX_REACH blocks away: captions and embeds inside
-    one article body), at a block that is another article's
+    one article body; the same box is the last paragraph's, or one holding
+    RUN_BOX_MIN of the run's paragraphs, as when an embedded post with
+    paragraphs of its own sits between), at a block that is another article's
     content, or where a label repeated in the page (the "Read more" closing a
     teaser) is followed by a headline while the run has at most
     TEASER_MAX_PARAS paragraphs: one item of a list of teasers ends there and
@@ -171,12 +174,14 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
     score = 0.0
     gap = paras = 0
     closed = False  # a repeated label was seen in the current gap
+    seen: dict[int, int] = {}  # paragraphs of the current run per box
 
     def close() -> None:
         nonlocal first, gap, score, closed, paras
         if first >= 0:
             runs.append((first, last, score))
         first, gap, score, closed, paras = -1, 0, 0.0, False, 0
+        seen.clear()
 
     for i in range(n):
         if breaks[i]:
@@ -189,9 +194,12 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
             score += chars[i]
             gap, closed = 0, False
             paras += 1
+            seen[box[i]] = seen.get(box[i], 0) + 1
         elif first >= 0 and not free[i]:
             gap += 1
-            same_box = box[last] != 0 and nxt[i] >= 0 and box[nxt[i]] == box[last] and nxt[i] - last <= BOX_REACH
+            ahead = nxt[i]
+            same_box = (ahead >= 0 and box[ahead] != 0 and ahead - last <= BOX_REACH
+                        and (box[ahead] == box[last] or seen.get(box[ahead], 0) >= RUN_BOX_MIN))
             if not same_box and (gap > MAX_GAP or (closed and paras <= TEASER_MAX_PARAS and _headline_like(s, i))):
                 close()
             elif repeated[i]:
