@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from thresher.blocks import marks
-from thresher.content.select import BOX_TAIL, CONTENT, BlockSignals, select_page
+from thresher.content.select import BOX_TAIL, CLOSING, CONTENT, BlockSignals, select_page
 
 PARA = "This is one sentence of the article body, long enough to count as prose on its own."
 
 
 def signals(rows: list[tuple[str, int, str]], page_flags: int = 0) -> BlockSignals:
     """Signals of one page from (kind, box, text) rows: kind "p" prose, "s" a short line, "b" a list item,
-    "h" a sub-heading, "r" a short line repeated in the page; every block is inside the article element
-    when `page_flags` has HAS_MAIN."""
+    "h" a sub-heading, "r" a short line repeated in the page, "f" a short sentence; every block is inside the
+    article element when `page_flags` has HAS_MAIN."""
     n = len(rows)
     kind = [k for k, _, _ in rows]
     nwords = np.array([len(t.split()) for _, _, t in rows], dtype=np.int32)
@@ -21,7 +21,7 @@ def signals(rows: list[tuple[str, int, str]], page_flags: int = 0) -> BlockSigna
                      | (marks.HEADING if k == "h" else 0) for k in kind], dtype=np.uint8)
     return BlockSignals(
         prose=np.array([k == "p" for k in kind]), bullet=np.array([k == "b" for k in kind]),
-        fragment=np.zeros(n, bool), foreign=np.zeros(n, bool), elsewhere=np.zeros(n, bool),
+        fragment=np.array([k == "f" for k in kind]), foreign=np.zeros(n, bool), elsewhere=np.zeros(n, bool),
         label=np.array([k == "r" for k in kind]), repeated=np.array([k == "r" for k in kind]),
         weight=np.ones(n), nwords=nwords, nchars=np.array([len(t) for _, _, t in rows], dtype=np.int32),
         mark=mark, box=np.array([b for _, b, _ in rows], dtype=np.int32))
@@ -54,3 +54,12 @@ def test_a_body_goes_on_past_an_embed_to_the_next_paragraph_of_its_box() -> None
     rows = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 3, *embed, *[("p", 3, PARA)] * 2]
     role, _ = select_page(signals(rows))  # two paragraphs after the embed: too few to bridge to as a run
     assert role[1:5].tolist() == [CONTENT] * 4 and role[10:12].tolist() == [CONTENT] * 2
+
+
+def test_a_closing_sentence_after_a_boxed_body_is_end_matter() -> None:
+    closing = ("f", 0, "Need more space? Subscribe to our sister magazine.")
+    text = [("s", 0, "Headline of the story here"), *[("p", 0, PARA)] * 4, closing]
+    role, why = select_page(signals(text))
+    assert role[5] == CONTENT and why[5] == CLOSING  # a text page's body may close on a short sentence
+    html = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 4, closing]
+    assert select_page(signals(html))[0][5] != CONTENT  # not in the body's box: not the body's
