@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from thresher.blocks import marks
-from thresher.content.select import BOX_TAIL, CLOSING, CONTENT, BlockSignals, select_page
+from thresher.content.select import BOX_TAIL, CLOSING, CLOSING_LIST, CONTENT, BlockSignals, select_page
 
 PARA = "This is one sentence of the article body, long enough to count as prose on its own."
 
@@ -63,3 +63,10 @@ def test_a_closing_sentence_after_a_boxed_body_is_end_matter() -> None:
     assert role[5] == CONTENT and why[5] == CLOSING  # a text page's body may close on a short sentence
     html = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 4, closing]
     assert select_page(signals(html))[0][5] != CONTENT  # not in the body's box: not the body's
+
+
+def test_a_list_under_its_own_sub_heading_right_after_the_body_is_the_article_s() -> None:
+    items = [("b", 0, f"• Team {k} (Group A): tenth appearance") for k in range(5)]
+    rows = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 4, ("h", 0, "Qualified teams"), *items]
+    role, why = select_page(signals(rows))
+    assert role[5:].tolist() == [CONTENT] * 6 and why[6:].tolist() == [CLOSING_LIST] * 5
