@@ -70,3 +70,13 @@ def test_a_list_under_its_own_sub_heading_right_after_the_body_is_the_article_s(
     rows = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 4, ("h", 0, "Qualified teams"), *items]
     role, why = select_page(signals(rows))
     assert role[5:].tolist() == [CONTENT] * 6 and why[6:].tolist() == [CLOSING_LIST] * 5
+
+
+def test_a_short_line_in_no_box_inside_a_boxed_body_is_a_caption() -> None:
+    rows = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 2, ("s", 0, "Sakib Ali/Getty Images"),
+            ("h", 0, "A sub-heading of the story"), ("f", 3, "A short sentence of the body's own box."),
+            *[("p", 3, PARA)] * 2]
+    role, _ = select_page(signals(rows))
+    assert role[3] != CONTENT and role[4] == CONTENT and role[5] == CONTENT
+    text = [(k, 0, t) for k, _, t in rows]
+    assert select_page(signals(text))[0][3] == CONTENT  # a text page has no boxes to tell a caption by

@@ -419,12 +419,15 @@ def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray
     first, last = _trim_to_box(s, usable, first, last)
     last = _trim_link_list(s, usable, first, last)
     bar = _link_bar(s, first, last)
+    boxed = bool(s.box[first:last + 1][usable[first:last + 1]].any())  # HTML: the body's paragraphs have a box
     for i in range(first, last + 1):
         own = not s.foreign[i] and not s.label[i] and not s.elsewhere[i]
-        # a non-prose block inside the body is content only when it is not a lone label
+        # a non-prose block inside the body is content only when it is not a lone label; in a boxed body, a short
+        # line outside any paragraph, list item or sub-heading is a caption or a photo credit
         if own and s.prose[i]:
             role[i], why[i] = CONTENT, BODY
-        elif own and not bar[i - first] and (s.bullet[i] or _is_interior_text(s, i, first, last)):
+        elif own and not bar[i - first] and (s.bullet[i] or (_is_interior_text(s, i, first, last) and not (
+                boxed and not s.box[i] and not _has(s, marks.HEADING)[i]))):
             role[i], why[i] = CONTENT, INSIDE_BODY
     if _page_has(s, marks.HAS_LD):  # the article text the page gives in its metadata, wherever it sits
         ld = _has(s, marks.LD_BODY) & (role != CONTENT) & ~s.foreign & ~s.elsewhere
