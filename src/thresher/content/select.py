@@ -31,7 +31,10 @@ where the page marks its article element, only prose inside it makes a run;
 where its JSON-LD gives the article text, the lines of that text weigh more
 and are content wherever they sit; the box (a paragraph's parent element)
 holds a body together across captions and embeds and cuts comments off its
-edges. Text pages have only the title-repeat mark and no boxes.
+edges; the lines of the body's box right after it are its own (a list of
+dates), a short line in no box inside it is a caption, and a line of another
+box after it is end matter, not a closing sentence. Text pages have only the
+title-repeat mark and no boxes.
 
 The cross-page stages decide the signals (`foreign`, `elsewhere`, `label`,
 `weight`); this module is the pure per-page core and knows nothing of shards
