@@ -67,6 +67,38 @@ def test_one_line_per_block_and_no_markup_text():
         assert gone not in got.text, gone
 
 
+def test_lines_of_a_paragraph_broken_by_br_share_its_box():
+    import numpy as np
+
+    page = ("<html><body><div><p>The first paragraph of the body, long enough to be prose here.</p>"
+            "<p>Tour dates:<br>June 9 - Arena, City<br>June 10 - Hall, Town</p></div>"
+            "<div><p>A comment in a box of its own.</p></div></body></html>")
+    got = html_to_text(page)
+    ls = got.text.split("\n")
+    boxes = (np.frombuffer(got.marks, dtype="<u4") >> 8).tolist()
+    box = {line.strip(): b for line, b in zip(ls, boxes, strict=True) if line.strip()}
+    assert box["Tour dates:"] == box["June 9 - Arena, City"] == box["June 10 - Hall, Town"]
+    assert box["Tour dates:"] == box["The first paragraph of the body, long enough to be prose here."]
+    assert box["A comment in a box of its own."] not in (0, box["Tour dates:"])
+
+
+def test_a_quote_inside_the_body_shares_its_box_and_a_caption_does_not():
+    import numpy as np
+
+    page = ("<html><body><div><p>The first paragraph of the body, long enough to be prose here.</p>"
+            "<blockquote class='post'><p>An embedded post quoted in the body.</p></blockquote>"
+            "<div class='wp-caption'><p>A photo caption under a picture.</p></div>"
+            "<p>The second paragraph of the body, long enough to be prose too.</p></div>"
+            "<div><div><div><p>A comment far from the body.</p></div></div></div></body></html>")
+    got = html_to_text(page)
+    boxes = (np.frombuffer(got.marks, dtype="<u4") >> 8).tolist()
+    box = {line.strip(): b for line, b in zip(got.text.split("\n"), boxes, strict=True) if line.strip()}
+    body = box["The first paragraph of the body, long enough to be prose here."]
+    assert box["An embedded post quoted in the body."] == body
+    assert box["A photo caption under a picture."] != body
+    assert box["A comment far from the body."] != body
+
+
 def test_boilerplate_markup_kept_when_asked():
     got = html_to_text(ARTICLE, boilerplate=False)
     assert "Copyright footer" in got.text and "Site banner" in got.text

@@ -31,7 +31,10 @@ where the page marks its article element, only prose inside it makes a run;
 where its JSON-LD gives the article text, the lines of that text weigh more
 and are content wherever they sit; the box (a paragraph's parent element)
 holds a body together across captions and embeds and cuts comments off its
-edges. Text pages have only the title-repeat mark and no boxes.
+edges; the lines of the body's box right after it are its own (a list of
+dates), a short line in no box inside it is a caption, and a line of another
+box after it is end matter, not a closing sentence. Text pages have only the
+title-repeat mark and no boxes.
 
 The cross-page stages decide the signals (`foreign`, `elsewhere`, `label`,
 `weight`); this module is the pure per-page core and knows nothing of shards
@@ -53,7 +56,7 @@ ROLE_NAMES = ("content", "chrome", "teaser")
 # why a block got its role: the rule that decided, for `thresher explain` and the report
 BODY, HEADLINE, STANDFIRST, INSIDE_BODY, CLOSING = 0, 1, 2, 3, 4
 OTHER_ARTICLE, FOREIGN, LABEL, OUTSIDE_PROSE, OUTSIDE_SHORT = 5, 6, 7, 8, 9
-LD_TEXT, OUTSIDE_MAIN, CLOSING_LIST = 10, 11, 12
+LD_TEXT, OUTSIDE_MAIN, CLOSING_LIST, BOX_TAIL = 10, 11, 12, 13
 WHY_NAMES = (
     "body: prose in the page's main run of text",
     "headline: the short line just above the main run",
@@ -68,6 +71,7 @@ WHY_NAMES = (
     "article text: part of the articleBody the page gives in its JSON-LD metadata",
     "outside the element the page marks as its article (<article>, <main>)",
     "list: the items of a list that starts right after the body (a list article)",
+    "box tail: a line of the body's own element right after its last paragraph (a list of dates in the article)",
 )
 
 MAX_GAP = 2  # non-prose blocks allowed between two paragraphs of one body
@@ -82,11 +86,13 @@ H1_REACH = 12  # the first run at most this many blocks under an <h1> headline .
 H1_WEIGHT = 3.0  # ... weighs this much more: the page's headline sits above its own article
 LATE_DISCOUNT = 1.0  # a run starting at the page's end weighs 1 / (1 + this) (footers, comments, related links)
 BOX_REACH = 40  # paragraphs of one box (HTML parent element) this many blocks apart are one body
+RUN_BOX_MIN = 2  # ... or of a box holding this many of the run's paragraphs (the body around an embed)
 BOX_SHARE = 0.6  # a box with this share of a body's prose is the article's: the body is cut to it
 BOX_MINOR_PARAS = 2  # a box of this many paragraphs at most, at a body's edge, is a comment or an aside
 BRIDGE_GAP = 8  # a body goes on across this many short blocks (an embed, a box) ...
 BRIDGE_SHARE = 0.2  # ... to a run that weighs at least this share of the body's main run
 BRIDGE_MIN_BLOCKS = 3  # ... and has this many paragraphs (a teaser has one or two)
+BOX_TAIL_MIN_PARAS = 2  # the body's last box holds this many of its paragraphs: the lines of that box after it go on
 LINK_BAR_MIN = 3  # short non-sentence lines in a row inside a body: a share bar, tags, related links
 LIST_MIN_ITEMS = 3  # repeated labels in a run of teasers (one per item, items of one or two paragraphs)
 LIST_ITEM_MIN_WORDS = 3  # ... a list item of the article's own has this many words (a share button fewer)
@@ -151,7 +157,9 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
     A run ends after more than MAX_GAP other blocks (list items and
     sub-headings do not count; nor does anything before the next paragraph
     of the same box, up to BOX_REACH blocks away: captions and embeds inside
-    one article body), at a block that is another article's
+    one article body; the same box is the last paragraph's, or one holding
+    RUN_BOX_MIN of the run's paragraphs, as when an embedded post with
+    paragraphs of its own sits between), at a block that is another article's
     content, or where a label repeated in the page (the "Read more" closing a
     teaser) is followed by a headline while the run has at most
     TEASER_MAX_PARAS paragraphs: one item of a list of teasers ends there and
@@ -169,12 +177,14 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
     score = 0.0
     gap = paras = 0
     closed = False  # a repeated label was seen in the current gap
+    seen: dict[int, int] = {}  # paragraphs of the current run per box
 
     def close() -> None:
         nonlocal first, gap, score, closed, paras
         if first >= 0:
             runs.append((first, last, score))
         first, gap, score, closed, paras = -1, 0, 0.0, False, 0
+        seen.clear()
 
     for i in range(n):
         if breaks[i]:
@@ -187,9 +197,12 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
             score += chars[i]
             gap, closed = 0, False
             paras += 1
+            seen[box[i]] = seen.get(box[i], 0) + 1
         elif first >= 0 and not free[i]:
             gap += 1
-            same_box = box[last] != 0 and nxt[i] >= 0 and box[nxt[i]] == box[last] and nxt[i] - last <= BOX_REACH
+            ahead = nxt[i]
+            same_box = (ahead >= 0 and box[ahead] != 0 and ahead - last <= BOX_REACH
+                        and (box[ahead] == box[last] or seen.get(box[ahead], 0) >= RUN_BOX_MIN))
             if not same_box and (gap > MAX_GAP or (closed and paras <= TEASER_MAX_PARAS and _headline_like(s, i))):
                 close()
             elif repeated[i]:
@@ -326,6 +339,19 @@ def _trim_link_list(s: BlockSignals, usable: np.ndarray, first: int, last: int) 
     return int(own[k]) if (~s.bullet[between] & ~s.fragment[between] & ~_has(s, marks.HEADING)[between]).any() else last
 
 
+def _box_tail(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> int:
+    """The body's last block, after the lines of its own box that follow it: a list or a table of dates closing
+    the article inside its element (short lines, so no paragraphs of a run), up to the first block of another
+    box, a paragraph of a run, or a block that is not this article's (HTML; text pages have no boxes)."""
+    box = int(s.box[last])
+    if not box or int((usable[first:last + 1] & (s.box[first:last + 1] == box)).sum()) < BOX_TAIL_MIN_PARAS:
+        return last
+    j, n = last + 1, len(s.prose)
+    while j < n and s.box[j] == box and not (usable[j] or s.foreign[j] or s.elsewhere[j] or s.label[j]):
+        j += 1
+    return j - 1
+
+
 def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndarray) -> tuple[int, int]:
     """(first, last) of the body: the best run, joined with neighbouring runs across short gaps.
 
@@ -396,22 +422,30 @@ def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray
     first, last = _trim_to_box(s, usable, first, last)
     last = _trim_link_list(s, usable, first, last)
     bar = _link_bar(s, first, last)
+    boxed = bool(s.box[first:last + 1][usable[first:last + 1]].any())  # HTML: the body's paragraphs have a box
     for i in range(first, last + 1):
         own = not s.foreign[i] and not s.label[i] and not s.elsewhere[i]
-        # a non-prose block inside the body is content only when it is not a lone label
+        # a non-prose block inside the body is content only when it is not a lone label; in a boxed body, a short
+        # line outside any paragraph, list item or sub-heading is a caption or a photo credit
         if own and s.prose[i]:
             role[i], why[i] = CONTENT, BODY
-        elif own and not bar[i - first] and (s.bullet[i] or _is_interior_text(s, i, first, last)):
+        elif own and not bar[i - first] and (s.bullet[i] or (_is_interior_text(s, i, first, last) and not (
+                boxed and not s.box[i] and not _has(s, marks.HEADING)[i]))):
             role[i], why[i] = CONTENT, INSIDE_BODY
     if _page_has(s, marks.HAS_LD):  # the article text the page gives in its metadata, wherever it sits
         ld = _has(s, marks.LD_BODY) & (role != CONTENT) & ~s.foreign & ~s.elsewhere
         role[ld], why[ld] = CONTENT, LD_TEXT
+    end = _box_tail(s, usable, first, last) + 1
+    role[last + 1:end], why[last + 1:end] = CONTENT, BOX_TAIL
+    last = end - 1
     end = _closing_list(s, last)
     role[last + 1:end], why[last + 1:end] = CONTENT, CLOSING_LIST
     last = end - 1
-    tail = last + 1  # a body may close on a short sentence ("... he said.")
+    # a body may close on a short sentence ("... he said."); where its last paragraph sits in a box (HTML), the
+    # lines of that box after it are the box tail, and a line of another box is end matter ("Need more space?")
+    tail = last + 1
     if (tail < n and s.fragment[tail] and not s.foreign[tail] and not s.label[tail]
-            and not s.elsewhere[tail]):
+            and not s.elsewhere[tail] and not s.box[last]):
         role[tail], why[tail] = CONTENT, CLOSING
     _headline(s, first, role, why)
     return role, why
@@ -467,10 +501,13 @@ def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) ->
 
 
 def _closing_list(s: BlockSignals, last: int) -> int:
-    """The end (exclusive) of a list that starts right after the body's last block: LIST_MIN_ITEMS list items
-    or more of LIST_ITEM_MIN_WORDS words, each maybe followed by one short line (its link, its price),
-    nothing else between; `last + 1` where there is none. A list of related links sits under a label."""
+    """The end (exclusive) of a list that starts right after the body's last block, or under one sub-heading
+    there (HTML): LIST_MIN_ITEMS list items or more of LIST_ITEM_MIN_WORDS words, each maybe followed by one
+    short line (its link, its price), nothing else between; `last + 1` where there is none. A list of related
+    links sits under a label (and the HTML reader drops list items that are links)."""
     n, j, items, end = len(s.prose), last + 1, 0, last + 1
+    if j < n and _has(s, marks.HEADING)[j] and not (s.foreign[j] or s.label[j] or s.elsewhere[j]):
+        j += 1  # the list's own sub-heading ("Qualified teams")
     while j < n and not (s.foreign[j] or s.label[j] or s.elsewhere[j]):
         if s.bullet[j] and s.nwords[j] >= LIST_ITEM_MIN_WORDS:
             items, end = items + 1, j + 1

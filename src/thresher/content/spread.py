@@ -28,6 +28,7 @@ from .select import BlockSignals
 CHROME_SHARE = 0.2  # a short line on this share of a site's pages is a template label (pass 1)
 CHROME_MIN_SITE = 8  # ... when the site has at least this many pages
 MAX_CLAIMS = 2
+TEASER_MIN_WORDS = 3  # a short line claimed by another article is its teaser when it has this many words
 RARE_POWER = 2.0  # see rarity_weight  # a block claimed as own content by more clusters than this is chrome
 
 
@@ -301,7 +302,9 @@ def _pass2(r: dict[str, np.ndarray]) -> BlockSignals:
     # paragraph edited between fetches differs too, but is found nowhere else
     rotating = (r["copies"] >= 2) & (r["copies_with"] < r["copies"]) & (r["df"] > r["copies_with"])
     foreign = (~exclusive & ~home) | rotating
-    elsewhere = foreign & (n_claims >= 1) & (n_claims <= MAX_CLAIMS) & ~claimed
+    # ... a line of one or two words ("Getty Images", "Related Stories") is a credit or a label, not a teaser
+    elsewhere = (foreign & (n_claims >= 1) & (n_claims <= MAX_CLAIMS) & ~claimed
+                 & (r["prose"].astype(bool) | (r["nwords"] >= TEASER_MIN_WORDS)))
     rest_claims = r["rest_claims"]
     related = (rest_claims >= 1) & (rest_claims <= MAX_CLAIMS) & ~r["rest_claimed_here"].astype(bool)
     n = len(claimed)

@@ -72,6 +72,8 @@ MAIN_MIN_CHARS = 400
 LD_MIN_CHARS = 400
 LD_MIN_WORDS = 5
 LD_MIN_SHARE = 0.5
+CAPTION_TAGS = ("figure", "figcaption")
+NEST_REACH = 2  # a paragraph's parent this many levels inside an element holding paragraphs shares that one's box
 # sentinels put into the tree before text extraction, read back per line (private-use characters)
 _SENTINEL = 0xF0000
 _MAIN_OPEN, _MAIN_CLOSE = chr(_SENTINEL + 0x100), chr(_SENTINEL + 0x101)
@@ -255,22 +257,41 @@ def _prepend(node, sentinel: str) -> None:
         node.insert_child(sentinel)
 
 
+def _is_caption(node) -> bool:
+    """A photo's caption by its tag (``<figure>``, ``<figcaption>``) or its class (``wp-caption``…)."""
+    return node.tag in CAPTION_TAGS or "caption" in (node.attributes.get("class") or "").lower()
+
+
 def _mark_tags(body, main) -> None:
     """Put sentinel characters at the start of each heading and paragraph, and around the article element.
 
-    A paragraph's sentinel names its box: paragraphs with one parent element share one.
+    A paragraph's sentinel names its box: paragraphs with one parent element share one, and so do paragraphs
+    whose parent sits at most NEST_REACH levels inside such an element (a quote, an embedded post inside the
+    article body; not a photo's caption); the lines of a paragraph broken by ``<br>`` (a list of dates in one
+    ``<p>``) each carry it.
     """
     for node in body.css("h1, h2, h3, h4, h5, h6"):
         _prepend(node, chr(_SENTINEL + (marks.H1 if node.tag == "h1" else marks.HEADING)))
+    paras = [node for node in body.css("p") if node.parent is not None]
+    holders = {node.parent.mem_id for node in paras}
     boxes: dict[int, int] = {}
-    for node in body.css("p"):
-        parent = node.parent
-        if parent is None:
-            continue
+    for node in paras:
+        parent = holder = node.parent
+        for _ in range(NEST_REACH if not _is_caption(node) else 0):  # a quote or an embed in the body's element:
+            if _is_caption(holder):  # the body's box; not a photo's caption
+                break
+            holder = holder.parent
+            if holder is None:
+                break
+            if holder.mem_id in holders:
+                parent = holder
+                break
         box = boxes.setdefault(parent.mem_id, len(boxes) + 1)
         if _BOX + box > 0xFFFFD:
             break
         _prepend(node, chr(_BOX + box))
+        for br in node.css("br"):
+            br.insert_after(chr(_BOX + box))
     if main is not None:
         first = main.child
         if first is not None:

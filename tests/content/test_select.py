@@ -1,0 +1,82 @@
+"""The per-page selector's rules, on hand-made block signals (`content.select`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from thresher.blocks import marks
+from thresher.content.select import BOX_TAIL, CLOSING, CLOSING_LIST, CONTENT, BlockSignals, select_page
+
+PARA = "This is one sentence of the article body, long enough to count as prose on its own."
+
+
+def signals(rows: list[tuple[str, int, str]], page_flags: int = 0) -> BlockSignals:
+    """Signals of one page from (kind, box, text) rows: kind "p" prose, "s" a short line, "b" a list item,
+    "h" a sub-heading, "r" a short line repeated in the page, "f" a short sentence; every block is inside the
+    article element when `page_flags` has HAS_MAIN."""
+    n = len(rows)
+    kind = [k for k, _, _ in rows]
+    nwords = np.array([len(t.split()) for _, _, t in rows], dtype=np.int32)
+    mark = np.array([page_flags | (marks.MAIN if page_flags & marks.HAS_MAIN else 0)
+                     | (marks.HEADING if k == "h" else 0) for k in kind], dtype=np.uint8)
+    return BlockSignals(
+        prose=np.array([k == "p" for k in kind]), bullet=np.array([k == "b" for k in kind]),
+        fragment=np.array([k == "f" for k in kind]), foreign=np.zeros(n, bool), elsewhere=np.zeros(n, bool),
+        label=np.array([k == "r" for k in kind]), repeated=np.array([k == "r" for k in kind]),
+        weight=np.ones(n), nwords=nwords, nchars=np.array([len(t) for _, _, t in rows], dtype=np.int32),
+        mark=mark, box=np.array([b for _, b, _ in rows], dtype=np.int32))
+
+
+def test_lines_of_the_body_box_after_its_last_paragraph_are_content() -> None:
+    rows = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 4, ("s", 3, "Tour dates"),
+            *[("s", 3, f"June {d} – Some Arena, Some City") for d in range(1, 9)],
+            ("s", 0, "Share on Twitter"), ("p", 5, PARA)]
+    role, why = select_page(signals(rows))
+    assert role[1:5].tolist() == [CONTENT] * 4
+    assert role[5:14].tolist() == [CONTENT] * 9 and why[5:14].tolist() == [BOX_TAIL] * 9
+    assert role[14] != CONTENT and role[15] != CONTENT
+
+
+def test_no_box_tail_without_boxes_or_after_a_lone_paragraph_box() -> None:
+    text = [("s", 0, "Headline of the story here"), *[("p", 0, PARA)] * 4,
+            *[("s", 0, f"June {d} – Some Arena, Some City") for d in range(1, 9)]]
+    assert (select_page(signals(text))[0][5:] != CONTENT).all()  # text pages have no boxes
+    lone = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 4, ("p", 4, PARA),
+            *[("s", 4, f"June {d} – Some Arena, Some City") for d in range(1, 9)]]
+    _, why = select_page(signals(lone))
+    assert (why[6:] != BOX_TAIL).all()
+
+
+def test_a_body_goes_on_past_an_embed_to_the_next_paragraph_of_its_box() -> None:
+    embed = [("p", 7, "Yes this is real and the state spent half a million dollars on it, said one post."),
+             ("s", 0, "— Someone (@someone) November 18, 2019"), ("s", 8, "on. meth. dot. com."), ("s", 0, "meth."),
+             ("s", 0, "we are on it, dot com"), ("s", 0, "— Another (@another) November 19, 2019")]
+    rows = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 3, *embed, *[("p", 3, PARA)] * 2]
+    role, _ = select_page(signals(rows))  # two paragraphs after the embed: too few to bridge to as a run
+    assert role[1:5].tolist() == [CONTENT] * 4 and role[10:12].tolist() == [CONTENT] * 2
+
+
+def test_a_closing_sentence_after_a_boxed_body_is_end_matter() -> None:
+    closing = ("f", 0, "Need more space? Subscribe to our sister magazine.")
+    text = [("s", 0, "Headline of the story here"), *[("p", 0, PARA)] * 4, closing]
+    role, why = select_page(signals(text))
+    assert role[5] == CONTENT and why[5] == CLOSING  # a text page's body may close on a short sentence
+    html = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 4, closing]
+    assert select_page(signals(html))[0][5] != CONTENT  # not in the body's box: not the body's
+
+
+def test_a_list_under_its_own_sub_heading_right_after_the_body_is_the_article_s() -> None:
+    items = [("b", 0, f"• Team {k} (Group A): tenth appearance") for k in range(5)]
+    rows = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 4, ("h", 0, "Qualified teams"), *items]
+    role, why = select_page(signals(rows))
+    assert role[5:].tolist() == [CONTENT] * 6 and why[6:].tolist() == [CLOSING_LIST] * 5
+
+
+def test_a_short_line_in_no_box_inside_a_boxed_body_is_a_caption() -> None:
+    rows = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 2, ("s", 0, "Sakib Ali/Getty Images"),
+            ("h", 0, "A sub-heading of the story"), ("f", 3, "A short sentence of the body's own box."),
+            *[("p", 3, PARA)] * 2]
+    role, _ = select_page(signals(rows))
+    assert role[3] != CONTENT and role[4] == CONTENT and role[5] == CONTENT
+    text = [(k, 0, t) for k, _, t in rows]
+    assert select_page(signals(text))[0][3] == CONTENT  # a text page has no boxes to tell a caption by
