@@ -5,20 +5,22 @@ from __future__ import annotations
 import numpy as np
 
 from thresher.blocks import marks
-from thresher.content.select import BOX_TAIL, CLOSING, CLOSING_LIST, CONTENT, BlockSignals, select_page
+from thresher.content.select import BODY, BOX_TAIL, CLOSING, CLOSING_LIST, CONTENT, BlockSignals, select_page
 
 PARA = "This is one sentence of the article body, long enough to count as prose on its own."
 
 
 def signals(rows: list[tuple[str, int, str]], page_flags: int = 0) -> BlockSignals:
     """Signals of one page from (kind, box, text) rows: kind "p" prose, "s" a short line, "b" a list item,
-    "h" a sub-heading, "r" a short line repeated in the page, "f" a short sentence; every block is inside the
-    article element when `page_flags` has HAS_MAIN."""
+    "h" a sub-heading, "r" a short line repeated in the page, "f" a short sentence, "l" a short line of a
+    paragraph broken by <br> or a table row; every block is inside the article element when `page_flags` has
+    HAS_MAIN."""
     n = len(rows)
     kind = [k for k, _, _ in rows]
     nwords = np.array([len(t.split()) for _, _, t in rows], dtype=np.int32)
     mark = np.array([page_flags | (marks.MAIN if page_flags & marks.HAS_MAIN else 0)
-                     | (marks.HEADING if k == "h" else 0) for k in kind], dtype=np.uint8)
+                     | (marks.HEADING if k == "h" else 0) | (marks.LINES if k == "l" else 0) for k in kind],
+                    dtype=np.uint8)
     return BlockSignals(
         prose=np.array([k == "p" for k in kind]), bullet=np.array([k == "b" for k in kind]),
         fragment=np.array([k == "f" for k in kind]), foreign=np.zeros(n, bool), elsewhere=np.zeros(n, bool),
@@ -80,3 +82,18 @@ def test_a_short_line_in_no_box_inside_a_boxed_body_is_a_caption() -> None:
     assert role[3] != CONTENT and role[4] == CONTENT and role[5] == CONTENT
     text = [(k, 0, t) for k, _, t in rows]
     assert select_page(signals(text))[0][3] == CONTENT  # a text page has no boxes to tell a caption by
+
+
+def test_a_paragraph_set_as_lines_inside_the_article_element_makes_a_run() -> None:
+    dates = [("l", 2, f"{k}a etapa: {k} de março – Interlagos, São Paulo") for k in range(1, 13)]
+    rows = [("s", 0, "Calendário da Stock Car 2018"), ("s", 0, "segunda-feira, 22 de janeiro"),
+            ("h", 0, "Calendário da Stock Car"), *dates, ("s", 0, "Tags"), ("s", 0, "Share this"),
+            ("s", 0, "Comments"), ("p", 5, PARA)]
+    role, why = select_page(signals(rows, marks.HAS_MAIN))
+    assert role[3:15].tolist() == [CONTENT] * 12 and why[3:15].tolist() == [BODY] * 12
+    assert role[18] != CONTENT
+    as_short = [("s" if k == "l" else k, b, t) for k, b, t in rows]
+    assert (select_page(signals(as_short, marks.HAS_MAIN))[0][3:15] != CONTENT).all()  # no <br> lines: no run
+    few = [*rows[:3], *dates[:2], *rows[15:]]  # two lines do not make a paragraph
+    assert (select_page(signals(few, marks.HAS_MAIN))[0][3:5] != CONTENT).all()
+

@@ -82,6 +82,26 @@ def test_lines_of_a_paragraph_broken_by_br_share_its_box():
     assert box["A comment in a box of its own."] not in (0, box["Tour dates:"])
 
 
+def test_lines_of_a_broken_paragraph_and_rows_of_a_table_are_marked_lines():
+    import numpy as np
+
+    from thresher.blocks import marks
+
+    page = ("<html><body><div><p>The first paragraph of the body, long enough to be prose here.</p>"
+            "<p>June 9 - Arena, City<br>June 10 - Hall, Town</p></div>"
+            "<table><tr><th>Pos</th><th>Driver</th></tr><tr><td>1</td><td>Kyle Busch</td></tr></table>"
+            "</body></html>")
+    got = html_to_text(page)
+    v = np.frombuffer(got.marks, dtype="<u4")
+    mark = {line.strip(): (int(m) & 0xFF, int(m) >> 8) for line, m in zip(got.text.split("\n"), v, strict=True)
+            if line.strip()}
+    assert not mark["The first paragraph of the body, long enough to be prose here."][0] & marks.LINES
+    assert mark["June 9 - Arena, City"][0] & marks.LINES and mark["June 10 - Hall, Town"][0] & marks.LINES
+    rows = [(f, b) for line, (f, b) in mark.items() if "Busch" in line or "Driver" in line]
+    assert len(rows) == 2 and all(f & marks.LINES for f, _ in rows)
+    assert rows[0][1] == rows[1][1] not in (0, mark["June 9 - Arena, City"][1])  # the table is a box of its own
+
+
 def test_a_quote_inside_the_body_shares_its_box_and_a_caption_does_not():
     import numpy as np
 

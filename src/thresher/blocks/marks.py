@@ -27,6 +27,7 @@ LD_BODY = 8  # the line's text is part of the article text the page gives in JSO
 HAS_MAIN = 16  # the page marks an article element (set on every line of such a page)
 HAS_LD = 32  # the page gives a JSON-LD articleBody that matches some of its lines (set on every line)
 TITLE = 64  # the line repeats the page's title (HTML: its <title>; text: its first line or url slug) or a part of it
+LINES = 128  # one of the lines of a paragraph broken by <br>, or a row of a table (a list or a table set as lines)
 
 # a title is often "Headline - Site" or "Site | Section | Headline": its parts split at these separators
 TITLE_SEPARATORS = r" [-–—|:·•»] "

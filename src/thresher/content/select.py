@@ -33,8 +33,9 @@ and are content wherever they sit; the box (a paragraph's parent element)
 holds a body together across captions and embeds and cuts comments off its
 edges; the lines of the body's box right after it are its own (a list of
 dates), a short line in no box inside it is a caption, and a line of another
-box after it is end matter, not a closing sentence. Text pages have only the
-title-repeat mark and no boxes.
+box after it is end matter, not a closing sentence. A paragraph set as lines
+(``<br>``) or a table inside the article element makes a run as a paragraph
+does. Text pages have only the title-repeat mark and no boxes.
 
 The cross-page stages decide the signals (`foreign`, `elsewhere`, `label`,
 `weight`); this module is the pure per-page core and knows nothing of shards
@@ -93,6 +94,8 @@ BRIDGE_GAP = 8  # a body goes on across this many short blocks (an embed, a box)
 BRIDGE_SHARE = 0.2  # ... to a run that weighs at least this share of the body's main run
 BRIDGE_MIN_BLOCKS = 3  # ... and has this many paragraphs (a teaser has one or two)
 BOX_TAIL_MIN_PARAS = 2  # the body's last box holds this many of its paragraphs: the lines of that box after it go on
+LINES_MIN = 3  # lines of one <br>-broken paragraph or table rows inside the article element, this many ...
+LINES_MIN_WORDS = 30  # ... holding this many words, make a run as a paragraph does
 LINK_BAR_MIN = 3  # short non-sentence lines in a row inside a body: a share bar, tags, related links
 LIST_MIN_ITEMS = 3  # repeated labels in a run of teasers (one per item, items of one or two paragraphs)
 LIST_ITEM_MIN_WORDS = 3  # ... a list item of the article's own has this many words (a share button fewer)
@@ -254,7 +257,7 @@ def _usable(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
     article element, only prose inside it; when the page's JSON-LD gives the
     article text, the prose it contains counts LD_WEIGHT times more.
     """
-    usable = s.prose & ~s.foreign & ~s.repeated
+    usable = (s.prose | _line_groups(s)) & ~s.foreign & ~s.repeated
     weight = s.weight.astype(np.float64)
     if _page_has(s, marks.HAS_MAIN):
         usable &= _has(s, marks.MAIN)
@@ -263,6 +266,27 @@ def _usable(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
         usable |= ld & ~s.foreign & (s.nwords >= PROSE_MIN_WORDS_LD)
         weight = np.where(ld, weight * LD_WEIGHT, weight)
     return usable, weight
+
+
+def _line_groups(s: BlockSignals) -> np.ndarray:
+    """Blocks inside the page's article element that are lines of one paragraph broken by <br>, or rows of
+    one table (HTML), in groups of LINES_MIN lines or more holding LINES_MIN_WORDS words: a list or a table
+    set as lines makes a run as a paragraph does (a calendar, a standings table with no prose around it)."""
+    if not _page_has(s, marks.HAS_MAIN):
+        return np.zeros(len(s.prose), dtype=bool)
+    lines = _has(s, marks.LINES) & _has(s, marks.MAIN)
+    if not lines.any():
+        return lines
+    out = np.zeros(len(lines), dtype=bool)
+    idx = np.flatnonzero(lines)
+    box = s.box[idx]
+    new = np.r_[True, (np.diff(idx) != 1) | (box[1:] != box[:-1])]
+    group = np.cumsum(new) - 1
+    count = np.bincount(group)
+    words = np.bincount(group, weights=s.nwords[idx])
+    ok = (count >= LINES_MIN) & (words >= LINES_MIN_WORDS)
+    out[idx[ok[group]]] = True
+    return out
 
 
 def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> tuple[int, int]:
@@ -423,14 +447,16 @@ def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray
     last = _trim_link_list(s, usable, first, last)
     bar = _link_bar(s, first, last)
     boxed = bool(s.box[first:last + 1][usable[first:last + 1]].any())  # HTML: the body's paragraphs have a box
+    heading = _has(s, marks.HEADING)
+    lines = usable & _has(s, marks.LINES)  # lines of a <br>-broken paragraph or a table that made the run
     for i in range(first, last + 1):
         own = not s.foreign[i] and not s.label[i] and not s.elsewhere[i]
         # a non-prose block inside the body is content only when it is not a lone label; in a boxed body, a short
         # line outside any paragraph, list item or sub-heading is a caption or a photo credit
-        if own and s.prose[i]:
+        if own and (s.prose[i] or lines[i]):
             role[i], why[i] = CONTENT, BODY
         elif own and not bar[i - first] and (s.bullet[i] or (_is_interior_text(s, i, first, last) and not (
-                boxed and not s.box[i] and not _has(s, marks.HEADING)[i]))):
+                boxed and not s.box[i] and not heading[i]))):
             role[i], why[i] = CONTENT, INSIDE_BODY
     if _page_has(s, marks.HAS_LD):  # the article text the page gives in its metadata, wherever it sits
         ld = _has(s, marks.LD_BODY) & (role != CONTENT) & ~s.foreign & ~s.elsewhere

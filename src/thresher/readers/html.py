@@ -77,6 +77,7 @@ NEST_REACH = 2  # a paragraph's parent this many levels inside an element holdin
 # sentinels put into the tree before text extraction, read back per line (private-use characters)
 _SENTINEL = 0xF0000
 _MAIN_OPEN, _MAIN_CLOSE = chr(_SENTINEL + 0x100), chr(_SENTINEL + 0x101)
+_LINES = chr(_SENTINEL + marks.LINES)
 _BOX = 0xF1000  # + the paragraph's box number
 _SENTINELS = re.compile("[\U000F0000-\U000FFFFD]")
 _WORD = re.compile(r"\w+")
@@ -268,7 +269,8 @@ def _mark_tags(body, main) -> None:
     A paragraph's sentinel names its box: paragraphs with one parent element share one, and so do paragraphs
     whose parent sits at most NEST_REACH levels inside such an element (a quote, an embedded post inside the
     article body; not a photo's caption); the lines of a paragraph broken by ``<br>`` (a list of dates in one
-    ``<p>``) each carry it.
+    ``<p>``) each carry it. Those lines, and the rows of a table (whose box is the ``<table>``), are marked
+    `marks.LINES`: a list or a table set as lines, which the selector may count as a paragraph.
     """
     for node in body.css("h1, h2, h3, h4, h5, h6"):
         _prepend(node, chr(_SENTINEL + (marks.H1 if node.tag == "h1" else marks.HEADING)))
@@ -290,8 +292,21 @@ def _mark_tags(body, main) -> None:
         if _BOX + box > 0xFFFFD:
             break
         _prepend(node, chr(_BOX + box))
-        for br in node.css("br"):
+        brs = node.css("br")
+        if brs:
+            _prepend(node, _LINES)
+        for br in brs:
             br.insert_after(chr(_BOX + box))
+            br.insert_after(_LINES)
+    for table in body.css("table"):  # a table's rows: the lines of one box
+        box = boxes.setdefault(table.mem_id, len(boxes) + 1)
+        if _BOX + box > 0xFFFFD:
+            break
+        for row in table.css("tr"):
+            cell = row.css_first("td, th")
+            if cell is not None:
+                _prepend(cell, chr(_BOX + box))
+                _prepend(cell, _LINES)
     if main is not None:
         first = main.child
         if first is not None:
