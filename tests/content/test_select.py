@@ -97,3 +97,16 @@ def test_a_paragraph_set_as_lines_inside_the_article_element_makes_a_run() -> No
     few = [*rows[:3], *dates[:2], *rows[15:]]  # two lines do not make a paragraph
     assert (select_page(signals(few, marks.HAS_MAIN))[0][3:5] != CONTENT).all()
 
+
+def test_lines_the_page_repeats_inside_the_body_s_own_box_are_content() -> None:
+    rows = [("s", 0, "Meal Prep for a Plan"), *[("p", 1, PARA)] * 2, ("r", 1, "Portion Fix Containers: 1 Green"),
+            ("p", 1, PARA), ("r", 0, "Advertisement"), ("r", 1, "Portion Fix Containers: 1 Green"), ("p", 1, PARA),
+            ("r", 0, "Advertisement"), ("p", 1, PARA), ("r", 1, "Eat every 2–3 hours"),
+            ("s", 1, "1 scoop shake, 1 cup berries"), ("r", 1, "Eat every 2–3 hours"), ("s", 0, "Share this")]
+    role, _ = select_page(signals(rows))
+    assert role[3] == CONTENT and role[6] == CONTENT  # the list's own labels, in the body's box
+    assert role[5] != CONTENT and role[8] != CONTENT  # a widget label repeated in no box
+    assert role[10:13].tolist() == [CONTENT] * 3 and role[13] != CONTENT  # and on in the box after the body
+    text = [(k, 0, t) for k, _, t in rows]
+    assert select_page(signals(text))[0][3] != CONTENT  # a text page has no boxes: a repeat stays a label
+

@@ -33,9 +33,10 @@ and are content wherever they sit; the box (a paragraph's parent element)
 holds a body together across captions and embeds and cuts comments off its
 edges; the lines of the body's box right after it are its own (a list of
 dates), a short line in no box inside it is a caption, and a line of another
-box after it is end matter, not a closing sentence. A paragraph set as lines
-(``<br>``) or a table inside the article element makes a run as a paragraph
-does. Text pages have only the title-repeat mark and no boxes.
+box after it is end matter, not a closing sentence. Lines the page repeats
+are the body's own inside its box (a list article's labels). A paragraph set
+as lines (``<br>``) or a table inside the article element makes a run as a
+paragraph does. Text pages have only the title-repeat mark and no boxes.
 
 The cross-page stages decide the signals (`foreign`, `elsewhere`, `label`,
 `weight`); this module is the pure per-page core and knows nothing of shards
@@ -366,12 +367,14 @@ def _trim_link_list(s: BlockSignals, usable: np.ndarray, first: int, last: int) 
 def _box_tail(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> int:
     """The body's last block, after the lines of its own box that follow it: a list or a table of dates closing
     the article inside its element (short lines, so no paragraphs of a run), up to the first block of another
-    box, a paragraph of a run, or a block that is not this article's (HTML; text pages have no boxes)."""
+    box, a paragraph of a run, or a block that is not this article's (a line the page repeats is, in the
+    body's own box: a list article's labels; HTML, text pages have no boxes)."""
     box = int(s.box[last])
     if not box or int((usable[first:last + 1] & (s.box[first:last + 1] == box)).sum()) < BOX_TAIL_MIN_PARAS:
         return last
     j, n = last + 1, len(s.prose)
-    while j < n and s.box[j] == box and not (usable[j] or s.foreign[j] or s.elsewhere[j] or s.label[j]):
+    while j < n and s.box[j] == box and not (
+            usable[j] or s.foreign[j] or s.elsewhere[j] or (s.label[j] and not s.repeated[j])):
         j += 1
     return j - 1
 
@@ -449,8 +452,9 @@ def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray
     boxed = bool(s.box[first:last + 1][usable[first:last + 1]].any())  # HTML: the body's paragraphs have a box
     heading = _has(s, marks.HEADING)
     lines = usable & _has(s, marks.LINES)  # lines of a <br>-broken paragraph or a table that made the run
+    kept = _kept_repeats(s, usable, first, last)
     for i in range(first, last + 1):
-        own = not s.foreign[i] and not s.label[i] and not s.elsewhere[i]
+        own = not s.foreign[i] and not s.elsewhere[i] and (not s.label[i] or kept[i - first])
         # a non-prose block inside the body is content only when it is not a lone label; in a boxed body, a short
         # line outside any paragraph, list item or sub-heading is a caption or a photo credit
         if own and (s.prose[i] or lines[i]):
@@ -475,6 +479,27 @@ def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray
         role[tail], why[tail] = CONTENT, CLOSING
     _headline(s, first, role, why)
     return role, why
+
+
+def _kept_repeats(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> list[bool]:
+    """Which blocks of the body (first..last) are its own although the page repeats them: lines strictly inside
+    the body that sit in the box holding most of its paragraphs (RUN_BOX_MIN or more). A list article repeats
+    its labels under each item ("Portion Fix Containers: ...", "Eat every 2-3 hours"), a body may repeat a
+    quote or a tweet's byline; a widget label repeated between the body's paragraphs sits in a box of its
+    own, or in none (HTML; text pages have no boxes and keep every repeat a label)."""
+    span = slice(first, last + 1)
+    repeated = s.repeated[span] & s.label[span]
+    if not repeated[1:-1].any():
+        return [False] * (last - first + 1)
+    boxes = s.box[span][usable[span]]
+    boxes = boxes[boxes != 0]
+    counts = np.bincount(boxes) if len(boxes) else np.zeros(1, dtype=np.int64)
+    home = int(counts.argmax())
+    if not home or counts[home] < RUN_BOX_MIN:
+        return [False] * (last - first + 1)
+    kept = repeated & (s.box[span] == home)
+    kept[0] = kept[-1] = False
+    return kept.tolist()
 
 
 def body_span(s: BlockSignals) -> tuple[np.ndarray, int, int] | None:
