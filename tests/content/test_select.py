@@ -110,3 +110,15 @@ def test_lines_the_page_repeats_inside_the_body_s_own_box_are_content() -> None:
     text = [(k, 0, t) for k, _, t in rows]
     assert select_page(signals(text))[0][3] != CONTENT  # a text page has no boxes: a repeat stays a label
 
+
+def test_a_sub_heading_over_a_list_of_teasers_each_in_its_own_box_ends_the_body() -> None:
+    share = ("r", 0, "Whatsapp Facebook Pint Baixar")
+    teasers = [row for k in range(3, 9) for row in (share, ("p", k, PARA))]
+    rows = [("s", 0, "Só quem se ama"), ("p", 1, PARA), share, ("p", 1, PARA), ("h", 0, "Você pode gostar..."),
+            *teasers]
+    role, _ = select_page(signals(rows))
+    assert role[1] == CONTENT and role[3] == CONTENT
+    assert (role[5:][1::2] != CONTENT).all()
+    shared = [("s", 0, "Só quem se ama"), ("p", 1, PARA), ("p", 1, PARA), ("h", 0, "Plan A"),
+              *[row for _ in range(6) for row in (("r", 1, "Eat every 2–3 hours"), ("p", 1, PARA))]]
+    assert select_page(signals(shared))[0][4:][1::2].tolist() == [CONTENT] * 6  # a list article's items share a box

@@ -36,7 +36,8 @@ dates), a short line in no box inside it is a caption, and a line of another
 box after it is end matter, not a closing sentence. Lines the page repeats
 are the body's own inside its box (a list article's labels). A paragraph set
 as lines (``<br>``) or a table inside the article element makes a run as a
-paragraph does. Text pages have only the title-repeat mark and no boxes.
+paragraph does; a sub-heading over a list of teasers, each in a box of its
+own, ends the body. Text pages have only the title-repeat mark and no boxes.
 
 The cross-page stages decide the signals (`foreign`, `elsewhere`, `label`,
 `weight`); this module is the pure per-page core and knows nothing of shards
@@ -348,6 +349,27 @@ def _is_list(s: BlockSignals, usable: np.ndarray, run: tuple[int, int, float]) -
     return 2 * items > paras or labels >= paras or (labels >= LIST_MIN_ITEMS and 2 * labels >= paras)
 
 
+def _teaser_section(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> int:
+    """The body's last block, before a sub-heading under which the rest of the body is a list of teasers:
+    LIST_MIN_ITEMS paragraphs or more, each in a box of its own (HTML), with a repeated label for each (a share
+    bar under each quote of a "You may also like" list), where the part above has fewer labels than paragraphs.
+    The items of a list article share the article's box, or sit a few to a box."""
+    heads = np.flatnonzero(_has(s, marks.HEADING)[first + 1:last + 1] & ~usable[first + 1:last + 1]) + first + 1
+    for h in heads.tolist():
+        if not usable[first:h].any():
+            continue
+        below = slice(h + 1, last + 1)
+        paras = int(usable[below].sum())
+        labels = int((s.repeated[below] & ~usable[below] & ~s.bullet[below]).sum())
+        boxes = s.box[below][usable[below]]
+        if (paras >= LIST_MIN_ITEMS and labels >= paras - 1 and labels >= LIST_MIN_ITEMS and boxes.all()
+                and len(np.unique(boxes)) == paras):
+            above = slice(first, h)
+            if int((s.repeated[above] & ~usable[above] & ~s.bullet[above]).sum()) < int(usable[above].sum()):
+                return int(np.flatnonzero(usable[first:h])[-1]) + first
+    return last
+
+
 def _trim_link_list(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> int:
     """The body's last block, before a list closing it: list-item paragraphs after the last plain paragraph,
     set off from it by a label ("Related", "More on this"; not a sentence such as "Here is what to know:"),
@@ -448,6 +470,7 @@ def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray
     usable, first, last = body
     first, last = _trim_to_box(s, usable, first, last)
     last = _trim_link_list(s, usable, first, last)
+    last = _teaser_section(s, usable, first, last)
     bar = _link_bar(s, first, last)
     boxed = bool(s.box[first:last + 1][usable[first:last + 1]].any())  # HTML: the body's paragraphs have a box
     heading = _has(s, marks.HEADING)
