@@ -122,3 +122,12 @@ def test_a_sub_heading_over_a_list_of_teasers_each_in_its_own_box_ends_the_body(
     shared = [("s", 0, "Só quem se ama"), ("p", 1, PARA), ("p", 1, PARA), ("h", 0, "Plan A"),
               *[row for _ in range(6) for row in (("r", 1, "Eat every 2–3 hours"), ("p", 1, PARA))]]
     assert select_page(signals(shared))[0][4:][1::2].tolist() == [CONTENT] * 6  # a list article's items share a box
+
+
+def test_a_line_of_one_word_in_the_body_s_own_box_is_content() -> None:
+    rows = [("s", 0, "Headline of the story here"), *[("p", 1, PARA)] * 2, ("s", 1, "これが非常に困ったもの。"),
+            ("s", 0, "Photo"), *[("p", 1, PARA)] * 2]
+    role, _ = select_page(signals(rows))
+    assert role[3] == CONTENT and role[4] != CONTENT  # a line of the body's box; a credit in no box
+    text = [(k, 0, t) for k, _, t in rows]
+    assert select_page(signals(text))[0][3] != CONTENT  # a text page: one word between paragraphs is a label

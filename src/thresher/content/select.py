@@ -475,15 +475,18 @@ def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray
     boxed = bool(s.box[first:last + 1][usable[first:last + 1]].any())  # HTML: the body's paragraphs have a box
     heading = _has(s, marks.HEADING)
     lines = usable & _has(s, marks.LINES)  # lines of a <br>-broken paragraph or a table that made the run
-    kept = _kept_repeats(s, usable, first, last)
+    home = _home_box(s, usable, first, last)
+    kept = _kept_repeats(s, first, last, home)
     for i in range(first, last + 1):
         own = not s.foreign[i] and not s.elsewhere[i] and (not s.label[i] or kept[i - first])
         # a non-prose block inside the body is content only when it is not a lone label; in a boxed body, a short
-        # line outside any paragraph, list item or sub-heading is a caption or a photo credit
+        # line outside any paragraph, list item or sub-heading is a caption or a photo credit, and one of the
+        # body's home box is its own whatever its length (a one-word line, a short Japanese sentence)
         if own and (s.prose[i] or lines[i]):
             role[i], why[i] = CONTENT, BODY
         elif own and not bar[i - first] and (s.bullet[i] or (_is_interior_text(s, i, first, last) and not (
-                boxed and not s.box[i] and not heading[i]))):
+                boxed and not s.box[i] and not heading[i]))
+                or (first < i < last and home and s.box[i] == home)):
             role[i], why[i] = CONTENT, INSIDE_BODY
     if _page_has(s, marks.HAS_LD):  # the article text the page gives in its metadata, wherever it sits
         ld = _has(s, marks.LD_BODY) & (role != CONTENT) & ~s.foreign & ~s.elsewhere
@@ -504,21 +507,26 @@ def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray
     return role, why
 
 
-def _kept_repeats(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> list[bool]:
+def _home_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> int:
+    """The box holding the most of the body's paragraphs, when it holds RUN_BOX_MIN or more; else 0."""
+    boxes = s.box[first:last + 1][usable[first:last + 1]]
+    boxes = boxes[boxes != 0]
+    if not len(boxes):
+        return 0
+    counts = np.bincount(boxes)
+    home = int(counts.argmax())
+    return home if counts[home] >= RUN_BOX_MIN else 0
+
+
+def _kept_repeats(s: BlockSignals, first: int, last: int, home: int) -> list[bool]:
     """Which blocks of the body (first..last) are its own although the page repeats them: lines strictly inside
-    the body that sit in the box holding most of its paragraphs (RUN_BOX_MIN or more). A list article repeats
+    the body that sit in its home box (`_home_box`). A list article repeats
     its labels under each item ("Portion Fix Containers: ...", "Eat every 2-3 hours"), a body may repeat a
     quote or a tweet's byline; a widget label repeated between the body's paragraphs sits in a box of its
     own, or in none (HTML; text pages have no boxes and keep every repeat a label)."""
     span = slice(first, last + 1)
     repeated = s.repeated[span] & s.label[span]
-    if not repeated[1:-1].any():
-        return [False] * (last - first + 1)
-    boxes = s.box[span][usable[span]]
-    boxes = boxes[boxes != 0]
-    counts = np.bincount(boxes) if len(boxes) else np.zeros(1, dtype=np.int64)
-    home = int(counts.argmax())
-    if not home or counts[home] < RUN_BOX_MIN:
+    if not home or not repeated[1:-1].any():
         return [False] * (last - first + 1)
     kept = repeated & (s.box[span] == home)
     kept[0] = kept[-1] = False
