@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from thresher.blocks import marks
-from thresher.content.select import BODY, BOX_TAIL, CLOSING, CLOSING_LIST, CONTENT, BlockSignals, select_page
+from thresher.content.select import BODY, BOX_HEAD, BOX_TAIL, CLOSING, CLOSING_LIST, CONTENT, BlockSignals, select_page
 
 PARA = "This is one sentence of the article body, long enough to count as prose on its own."
 
@@ -131,3 +131,13 @@ def test_a_line_of_one_word_in_the_body_s_own_box_is_content() -> None:
     assert role[3] == CONTENT and role[4] != CONTENT  # a line of the body's box; a credit in no box
     text = [(k, 0, t) for k, _, t in rows]
     assert select_page(signals(text))[0][3] != CONTENT  # a text page: one word between paragraphs is a label
+
+
+def test_lines_of_the_body_s_home_box_right_above_it_are_content() -> None:
+    rows = [("s", 0, "Headline of the story here"), ("s", 0, "2018-08-16"), ("s", 1, "Kindle書籍を読む場合は"),
+            ("s", 1, "一般的にスマホ"), *[("p", 1, PARA)] * 3, ("p", 2, PARA)]
+    role, why = select_page(signals(rows))
+    assert role[2:4].tolist() == [CONTENT] * 2 and why[2:4].tolist() == [BOX_HEAD] * 2 and role[1] != CONTENT
+    lone = [("s", 0, "Headline of the story here"), ("s", 4, "By Some Reporter"), ("p", 4, PARA),
+            *[("p", 1, PARA)] * 3]
+    assert select_page(signals(lone))[0][1] != CONTENT  # above a paragraph outside the home box: not the body's

@@ -32,12 +32,14 @@ where its JSON-LD gives the article text, the lines of that text weigh more
 and are content wherever they sit; the box (a paragraph's parent element)
 holds a body together across captions and embeds and cuts comments off its
 edges; the lines of the body's box right after it are its own (a list of
-dates), a short line in no box inside it is a caption, and a line of another
-box after it is end matter, not a closing sentence. Lines the page repeats
-are the body's own inside its box (a list article's labels). A paragraph set
-as lines (``<br>``) or a table inside the article element makes a run as a
-paragraph does; a sub-heading over a list of teasers, each in a box of its
-own, ends the body. Text pages have only the title-repeat mark and no boxes.
+dates), and so are those of its home box right above it; a short line in no
+box inside it is a caption, and a line of another box after it is end
+matter, not a closing sentence. Lines the page repeats are the body's own
+inside its box (a list article's labels), and so is a line of any length
+of its home box. A paragraph set as lines (``<br>``) or a table inside the
+article element makes a run as a paragraph does; a sub-heading over a list
+of teasers, each in a box of its own, ends the body. Text pages have only the
+title-repeat mark and no boxes.
 
 The cross-page stages decide the signals (`foreign`, `elsewhere`, `label`,
 `weight`); this module is the pure per-page core and knows nothing of shards
@@ -59,7 +61,7 @@ ROLE_NAMES = ("content", "chrome", "teaser")
 # why a block got its role: the rule that decided, for `thresher explain` and the report
 BODY, HEADLINE, STANDFIRST, INSIDE_BODY, CLOSING = 0, 1, 2, 3, 4
 OTHER_ARTICLE, FOREIGN, LABEL, OUTSIDE_PROSE, OUTSIDE_SHORT = 5, 6, 7, 8, 9
-LD_TEXT, OUTSIDE_MAIN, CLOSING_LIST, BOX_TAIL = 10, 11, 12, 13
+LD_TEXT, OUTSIDE_MAIN, CLOSING_LIST, BOX_TAIL, BOX_HEAD = 10, 11, 12, 13, 14
 WHY_NAMES = (
     "body: prose in the page's main run of text",
     "headline: the short line just above the main run",
@@ -75,6 +77,7 @@ WHY_NAMES = (
     "outside the element the page marks as its article (<article>, <main>)",
     "list: the items of a list that starts right after the body (a list article)",
     "box tail: a line of the body's own element right after its last paragraph (a list of dates in the article)",
+    "box head: a line of the body's own element right above its first paragraph (a lead set as short lines)",
 )
 
 MAX_GAP = 2  # non-prose blocks allowed between two paragraphs of one body
@@ -491,6 +494,8 @@ def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray
     if _page_has(s, marks.HAS_LD):  # the article text the page gives in its metadata, wherever it sits
         ld = _has(s, marks.LD_BODY) & (role != CONTENT) & ~s.foreign & ~s.elsewhere
         role[ld], why[ld] = CONTENT, LD_TEXT
+    start = _box_head(s, usable, first, home)
+    role[start:first], why[start:first] = CONTENT, BOX_HEAD
     end = _box_tail(s, usable, first, last) + 1
     role[last + 1:end], why[last + 1:end] = CONTENT, BOX_TAIL
     last = end - 1
@@ -505,6 +510,16 @@ def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray
         role[tail], why[tail] = CONTENT, CLOSING
     _headline(s, first, role, why)
     return role, why
+
+
+def _box_head(s: BlockSignals, usable: np.ndarray, first: int, home: int) -> int:
+    """The first block of the lines of the body's home box right above its first paragraph (a lead set as
+    short lines, a Japanese blog's first sentence), up to a block of another box, a paragraph of a run, or a
+    block that is not this article's; `first` where there is none (HTML; text pages have no boxes)."""
+    j = first - 1
+    while home and j >= 0 and s.box[j] == home and not (usable[j] or s.foreign[j] or s.elsewhere[j] or s.label[j]):
+        j -= 1
+    return j + 1
 
 
 def _home_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> int:
