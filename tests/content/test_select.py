@@ -141,3 +141,10 @@ def test_lines_of_the_body_s_home_box_right_above_it_are_content() -> None:
     lone = [("s", 0, "Headline of the story here"), ("s", 4, "By Some Reporter"), ("p", 4, PARA),
             *[("p", 1, PARA)] * 3]
     assert select_page(signals(lone))[0][1] != CONTENT  # above a paragraph outside the home box: not the body's
+
+
+def test_a_table_making_most_of_the_body_is_not_the_article_s_box() -> None:
+    rows = [("s", 0, "Classificação NASCAR"), *[("p", 1, PARA)] * 2,
+            *[("l", 5, f"{k}   Kyle Busch   5040   5   1   17   27") for k in range(1, 21)], *[("p", 1, PARA)] * 2]
+    role, _ = select_page(signals(rows, marks.HAS_MAIN))
+    assert (role[1:] == CONTENT).all()  # the table is not cut to, nor the paragraphs around it cut off

@@ -298,7 +298,8 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
     """The body's ends moved in to its box.
 
     The box (HTML parent element) with the most of the body's prose, in two
-    paragraphs or more, is the article's. When it holds BOX_SHARE of the body,
+    paragraphs or more, not all set as lines (a table's rows make a run, but
+    the table is not the article's box), is the article's. When it holds BOX_SHARE of the body,
     the body is cut to its first and last paragraph, and goes on after it
     through paragraphs of other known boxes with nothing between (the body
     continued in a sibling element); else, when the article
@@ -318,6 +319,8 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
     paras = np.bincount(boxes)
     chars[0] = 0.0
     chars[paras < 2] = 0.0
+    plain = np.bincount(boxes, weights=(~_has(s, marks.LINES)[own]).astype(np.float64), minlength=len(chars))
+    chars[plain == 0] = 0.0  # a table (its rows set as lines) is not the article's box
     main = int(chars.argmax())
     if chars[main] == 0.0:
         return first, last
