@@ -13,13 +13,14 @@ PARA = "This is one sentence of the article body, long enough to count as prose 
 def signals(rows: list[tuple[str, int, str]], page_flags: int = 0) -> BlockSignals:
     """Signals of one page from (kind, box, text) rows: kind "p" prose, "s" a short line, "b" a list item,
     "h" a sub-heading, "r" a short line repeated in the page, "f" a short sentence, "l" a short line of a
-    paragraph broken by <br> or a table row; every block is inside the article element when `page_flags` has
-    HAS_MAIN."""
+    paragraph broken by <br> or a table row, "1" the page's <h1>; every block is inside the article element
+    when `page_flags` has HAS_MAIN."""
     n = len(rows)
     kind = [k for k, _, _ in rows]
     nwords = np.array([len(t.split()) for _, _, t in rows], dtype=np.int32)
     mark = np.array([page_flags | (marks.MAIN if page_flags & marks.HAS_MAIN else 0)
-                     | (marks.HEADING if k == "h" else 0) | (marks.LINES if k == "l" else 0) for k in kind],
+                     | (marks.HEADING if k == "h" else 0) | (marks.LINES if k == "l" else 0)
+                     | (marks.H1 if k == "1" else 0) for k in kind],
                     dtype=np.uint8)
     return BlockSignals(
         prose=np.array([k == "p" for k in kind]), bullet=np.array([k == "b" for k in kind]),
@@ -148,3 +149,10 @@ def test_a_table_making_most_of_the_body_is_not_the_article_s_box() -> None:
             *[("l", 5, f"{k}   Kyle Busch   5040   5   1   17   27") for k in range(1, 21)], *[("p", 1, PARA)] * 2]
     role, _ = select_page(signals(rows, marks.HAS_MAIN))
     assert (role[1:] == CONTENT).all()  # the table is not cut to, nor the paragraphs around it cut off
+
+
+def test_the_sub_heading_right_above_the_body_is_content() -> None:
+    rows = [("1", 0, "Headline of the story here"), ("s", 0, "Monday, 22 January"), ("h", 0, "The 2018 calendar"),
+            *[("p", 1, PARA)] * 3]
+    role, _ = select_page(signals(rows))
+    assert role[0] == CONTENT and role[2] == CONTENT and role[1] != CONTENT
