@@ -156,3 +156,12 @@ def test_the_sub_heading_right_above_the_body_is_content() -> None:
             *[("p", 1, PARA)] * 3]
     role, _ = select_page(signals(rows))
     assert role[0] == CONTENT and role[2] == CONTENT and role[1] != CONTENT
+
+
+def test_a_closing_line_over_a_repeated_byline_is_a_teaser_s_headline() -> None:
+    teaser = [("f", 0, "Liberman: both parties are to blame for it."), ("r", 0, "• By JERUSALEM POST STAFF")]
+    rows = [("s", 0, "Headline of the story here"), *[("p", 0, PARA)] * 4, *teaser,
+            ("f", 0, "Russia: the strikes on Syria were wrong."), ("r", 0, "• By JERUSALEM POST STAFF")]
+    assert select_page(signals(rows))[0][5] != CONTENT
+    closing = [("s", 0, "Headline of the story here"), *[("p", 0, PARA)] * 4, teaser[0], ("s", 0, "Share this")]
+    assert select_page(signals(closing))[0][5] == CONTENT
