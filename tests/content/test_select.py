@@ -165,3 +165,13 @@ def test_a_closing_line_over_a_repeated_byline_is_a_teaser_s_headline() -> None:
     assert select_page(signals(rows))[0][5] != CONTENT
     closing = [("s", 0, "Headline of the story here"), *[("p", 0, PARA)] * 4, teaser[0], ("s", 0, "Share this")]
     assert select_page(signals(closing))[0][5] == CONTENT
+
+
+def test_a_closing_list_may_have_sub_headings_between_its_items() -> None:
+    rows = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 4, ("h", 0, "Spiced Honey Pear Jam"),
+            ("h", 0, "Ingredients"), *[("b", 0, f"• {k} ripe pears, cored") for k in range(3)],
+            ("h", 0, "Instructions"), *[("b", 0, f"• {k}. Fill the canner with water") for k in range(3)],
+            ("h", 0, "Comments")]
+    role, why = select_page(signals(rows))
+    assert role[5:14].tolist() == [CONTENT] * 9 and why[7:10].tolist() == [CLOSING_LIST] * 3
+    assert role[14] != CONTENT  # a sub-heading after the last item is not the list's

@@ -606,16 +606,20 @@ def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) ->
 
 
 def _closing_list(s: BlockSignals, last: int) -> int:
-    """The end (exclusive) of a list that starts right after the body's last block, or under one sub-heading
+    """The end (exclusive) of a list that starts right after the body's last block, or under sub-headings
     there (HTML): LIST_MIN_ITEMS list items or more of LIST_ITEM_MIN_WORDS words, each maybe followed by one
-    short line (its link, its price), nothing else between; `last + 1` where there is none. A list of related
+    short line (its link, its price), or sub-headings between them (a recipe's "Ingredients" and
+    "Instructions"), nothing else; `last + 1` where there is none. A list of related
     links sits under a label (and the HTML reader drops list items that are links)."""
     n, j, items, end = len(s.prose), last + 1, 0, last + 1
-    if j < n and _has(s, marks.HEADING)[j] and not (s.foreign[j] or s.label[j] or s.elsewhere[j]):
+    heading = _has(s, marks.HEADING)
+    if j < n and heading[j] and not (s.foreign[j] or s.label[j] or s.elsewhere[j]):
         j += 1  # the list's own sub-heading ("Qualified teams")
     while j < n and not (s.foreign[j] or s.label[j] or s.elsewhere[j]):
         if s.bullet[j] and s.nwords[j] >= LIST_ITEM_MIN_WORDS:
             items, end = items + 1, j + 1
+        elif heading[j]:
+            pass  # a sub-heading inside the list ("Ingredients", "Instructions" of a recipe)
         elif not (s.bullet[j - 1] and not s.prose[j] and s.nwords[j] <= 2):
             break
         j += 1
