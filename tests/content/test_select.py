@@ -175,3 +175,7 @@ def test_a_closing_list_may_have_sub_headings_between_its_items() -> None:
     role, why = select_page(signals(rows))
     assert role[5:14].tolist() == [CONTENT] * 9 and why[7:10].tolist() == [CLOSING_LIST] * 3
     assert role[14] != CONTENT  # a sub-heading after the last item is not the list's
+    related = [*rows[:5], ("h", 0, "More on This Story"), ("h", 0, "Analysis"), ("b", 4, "• Table showing the tests"),
+               ("h", 0, "Latest news"), ("b", 5, "• Birds Eye withdraws three meals"), ("h", 0, "Video & Audio"),
+               ("b", 6, "• As authorities across Europe look")]
+    assert (select_page(signals(related))[0][5:] != CONTENT).all()  # one link under each heading: related links

@@ -608,8 +608,9 @@ def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) ->
 def _closing_list(s: BlockSignals, last: int) -> int:
     """The end (exclusive) of a list that starts right after the body's last block, or under sub-headings
     there (HTML): LIST_MIN_ITEMS list items or more of LIST_ITEM_MIN_WORDS words, each maybe followed by one
-    short line (its link, its price), or sub-headings between them (a recipe's "Ingredients" and
-    "Instructions"), nothing else; `last + 1` where there is none. A list of related
+    short line (its link, its price), or sub-headings between them over two items or more each (a recipe's
+    "Ingredients" and "Instructions"; one link under each heading is a box of related links), nothing else;
+    `last + 1` where there is none. A list of related
     links sits under a label (and the HTML reader drops list items that are links)."""
     n, j, items, end = len(s.prose), last + 1, 0, last + 1
     heading = _has(s, marks.HEADING)
@@ -618,8 +619,13 @@ def _closing_list(s: BlockSignals, last: int) -> int:
     while j < n and not (s.foreign[j] or s.label[j] or s.elsewhere[j]):
         if s.bullet[j] and s.nwords[j] >= LIST_ITEM_MIN_WORDS:
             items, end = items + 1, j + 1
-        elif heading[j]:
-            pass  # a sub-heading inside the list ("Ingredients", "Instructions" of a recipe)
+        elif heading[j]:  # a sub-heading over a part of the list ("Ingredients", "Instructions" of a recipe) ...
+            k = j + 1
+            while k < n and s.bullet[k] and s.nwords[k] >= LIST_ITEM_MIN_WORDS and not (
+                    s.foreign[k] or s.label[k] or s.elsewhere[k]):
+                k += 1
+            if k - j - 1 < 2:  # ... of two items or more (one link under each heading: a box of related links)
+                break
         elif not (s.bullet[j - 1] and not s.prose[j] and s.nwords[j] <= 2):
             break
         j += 1
