@@ -13,8 +13,8 @@ PARA = "This is one sentence of the article body, long enough to count as prose 
 def signals(rows: list[tuple[str, int, str]], page_flags: int = 0) -> BlockSignals:
     """Signals of one page from (kind, box, text) rows: kind "p" prose, "s" a short line, "b" a list item,
     "h" a sub-heading, "r" a short line repeated in the page, "f" a short sentence, "l" a short line of a
-    paragraph broken by <br> or a table row, "1" the page's <h1>; every block is inside the article element
-    when `page_flags` has HAS_MAIN."""
+    paragraph broken by <br> or a table row, "1" the page's <h1>, "B" a list item repeated in the page;
+    every block is inside the article element when `page_flags` has HAS_MAIN."""
     n = len(rows)
     kind = [k for k, _, _ in rows]
     nwords = np.array([len(t.split()) for _, _, t in rows], dtype=np.int32)
@@ -23,9 +23,9 @@ def signals(rows: list[tuple[str, int, str]], page_flags: int = 0) -> BlockSigna
                      | (marks.H1 if k == "1" else 0) for k in kind],
                     dtype=np.uint8)
     return BlockSignals(
-        prose=np.array([k == "p" for k in kind]), bullet=np.array([k == "b" for k in kind]),
+        prose=np.array([k == "p" for k in kind]), bullet=np.array([k in "bB" for k in kind]),
         fragment=np.array([k == "f" for k in kind]), foreign=np.zeros(n, bool), elsewhere=np.zeros(n, bool),
-        label=np.array([k == "r" for k in kind]), repeated=np.array([k == "r" for k in kind]),
+        label=np.array([k in "rB" for k in kind]), repeated=np.array([k in "rB" for k in kind]),
         weight=np.ones(n), nwords=nwords, nchars=np.array([len(t) for _, _, t in rows], dtype=np.int32),
         mark=mark, box=np.array([b for _, b, _ in rows], dtype=np.int32))
 
@@ -159,12 +159,13 @@ def test_the_sub_heading_right_above_the_body_is_content() -> None:
 
 
 def test_a_closing_line_over_a_repeated_byline_is_a_teaser_s_headline() -> None:
-    teaser = [("f", 0, "Liberman: both parties are to blame for it."), ("r", 0, "• By JERUSALEM POST STAFF")]
+    teaser = [("f", 0, "Liberman: both parties are to blame for it."), ("B", 0, "• By JERUSALEM POST STAFF")]
     rows = [("s", 0, "Headline of the story here"), *[("p", 0, PARA)] * 4, *teaser,
-            ("f", 0, "Russia: the strikes on Syria were wrong."), ("r", 0, "• By JERUSALEM POST STAFF")]
+            ("f", 0, "Russia: the strikes on Syria were wrong."), ("B", 0, "• By JERUSALEM POST STAFF")]
     assert select_page(signals(rows))[0][5] != CONTENT
-    closing = [("s", 0, "Headline of the story here"), *[("p", 0, PARA)] * 4, teaser[0], ("s", 0, "Share this")]
-    assert select_page(signals(closing))[0][5] == CONTENT
+    for after in (("s", 0, "Share this"), ("r", 0, "Advertisement")):  # a label that is no list item: end matter
+        closing = [("s", 0, "Headline of the story here"), *[("p", 0, PARA)] * 4, teaser[0], after, after]
+        assert select_page(signals(closing))[0][5] == CONTENT
 
 
 def test_a_closing_list_may_have_sub_headings_between_its_items() -> None:

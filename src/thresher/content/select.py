@@ -510,11 +510,11 @@ def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray
     last = end - 1
     # a body may close on a short sentence ("... he said."); where its last paragraph sits in a box (HTML), the
     # lines of that box after it are the box tail, and a line of another box is end matter ("Need more space?");
-    # a line followed by a short label the page repeats (a byline, a date) is a teaser's headline
+    # a line followed by a list item the page repeats (a byline, a date) is a teaser's headline
     tail = last + 1
     if (tail < n and s.fragment[tail] and not s.foreign[tail] and not s.label[tail]
             and not s.elsewhere[tail] and not s.box[last]
-            and not (tail + 1 < n and s.repeated[tail + 1] and not s.prose[tail + 1])):
+            and not (tail + 1 < n and s.repeated[tail + 1] and s.bullet[tail + 1] and not s.prose[tail + 1])):
         role[tail], why[tail] = CONTENT, CLOSING
     _headline(s, first, role, why)
     return role, why
