@@ -13,19 +13,19 @@ PARA = "This is one sentence of the article body, long enough to count as prose 
 def signals(rows: list[tuple[str, int, str]], page_flags: int = 0) -> BlockSignals:
     """Signals of one page from (kind, box, text) rows: kind "p" prose, "s" a short line, "b" a list item,
     "h" a sub-heading, "r" a short line repeated in the page, "f" a short sentence, "l" a short line of a
-    paragraph broken by <br> or a table row, "1" the page's <h1>, "B" a list item repeated in the page;
-    every block is inside the article element when `page_flags` has HAS_MAIN."""
+    paragraph broken by <br> or a table row, "1" the page's <h1>, "B" a list item and "H" a sub-heading
+    repeated in the page; every block is inside the article element when `page_flags` has HAS_MAIN."""
     n = len(rows)
     kind = [k for k, _, _ in rows]
     nwords = np.array([len(t.split()) for _, _, t in rows], dtype=np.int32)
     mark = np.array([page_flags | (marks.MAIN if page_flags & marks.HAS_MAIN else 0)
-                     | (marks.HEADING if k == "h" else 0) | (marks.LINES if k == "l" else 0)
+                     | (marks.HEADING if k in "hH" else 0) | (marks.LINES if k == "l" else 0)
                      | (marks.H1 if k == "1" else 0) for k in kind],
                     dtype=np.uint8)
     return BlockSignals(
         prose=np.array([k == "p" for k in kind]), bullet=np.array([k in "bB" for k in kind]),
         fragment=np.array([k == "f" for k in kind]), foreign=np.zeros(n, bool), elsewhere=np.zeros(n, bool),
-        label=np.array([k in "rB" for k in kind]), repeated=np.array([k in "rB" for k in kind]),
+        label=np.array([k in "rBH" for k in kind]), repeated=np.array([k in "rBH" for k in kind]),
         weight=np.ones(n), nwords=nwords, nchars=np.array([len(t) for _, _, t in rows], dtype=np.int32),
         mark=mark, box=np.array([b for _, b, _ in rows], dtype=np.int32))
 
@@ -180,3 +180,12 @@ def test_a_closing_list_may_have_sub_headings_between_its_items() -> None:
                ("h", 0, "Latest news"), ("b", 5, "• Birds Eye withdraws three meals"), ("h", 0, "Video & Audio"),
                ("b", 6, "• As authorities across Europe look")]
     assert (select_page(signals(related))[0][5:] != CONTENT).all()  # one link under each heading: related links
+
+
+def test_a_repeated_sub_heading_between_lines_of_the_body_s_box_is_content() -> None:
+    plan = [("H", 0, "Meal 1"), ("r", 1, "Eat every 2–3 hours"), ("p", 1, PARA)]
+    rows = [("s", 0, "Meal Prep for a Plan"), ("p", 1, PARA), *plan, *plan, ("p", 2, PARA), ("H", 0, "Meal 1"),
+            ("p", 3, PARA), ("p", 1, PARA)]
+    role, _ = select_page(signals(rows))
+    assert role[5] == CONTENT and role[2] == CONTENT  # first one: right after the body's first paragraph
+    assert role[9] != CONTENT  # between paragraphs of two other boxes: a widget's heading

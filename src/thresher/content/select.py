@@ -551,7 +551,11 @@ def _kept_repeats(s: BlockSignals, first: int, last: int, home: int) -> list[boo
     repeated = s.repeated[span] & s.label[span]
     if not home or not repeated[1:-1].any():
         return [False] * (last - first + 1)
-    kept = repeated & (s.box[span] == home)
+    inbox = s.box[span] == home
+    kept = repeated & inbox
+    # ... and so are sub-headings between two lines of that box ("Meal 1" in each plan); one between two boxes
+    # ("Related articles" between sections) is a widget's
+    kept[1:-1] |= repeated[1:-1] & _has(s, marks.HEADING)[span][1:-1] & inbox[:-2] & inbox[2:]
     kept[0] = kept[-1] = False
     return kept.tolist()
 
