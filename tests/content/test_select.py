@@ -5,7 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 from thresher.blocks import marks
-from thresher.content.select import BODY, BOX_HEAD, BOX_TAIL, CLOSING, CLOSING_LIST, CONTENT, BlockSignals, select_page
+from thresher.content.select import (
+    BODY,
+    BOX_HEAD,
+    BOX_TAIL,
+    CLOSING,
+    CLOSING_LIST,
+    CONTENT,
+    OPENING_LIST,
+    BlockSignals,
+    select_page,
+)
 
 PARA = "This is one sentence of the article body, long enough to count as prose on its own."
 
@@ -189,3 +199,11 @@ def test_a_repeated_sub_heading_between_lines_of_the_body_s_box_is_content() -> 
     role, _ = select_page(signals(rows))
     assert role[5] == CONTENT and role[2] == CONTENT  # first one: right after the body's first paragraph
     assert role[9] != CONTENT  # between paragraphs of two other boxes: a widget's heading
+
+
+def test_a_list_right_above_the_body_inside_the_article_element_is_the_article_s() -> None:
+    items = [("b", 0, f"• player.setav speedmult {k}") for k in range(4)]
+    rows = [("s", 0, "Headline of the story here"), ("s", 0, "Home"), *items, *[("p", 1, PARA)] * 3]
+    role, why = select_page(signals(rows, marks.HAS_MAIN))
+    assert role[2:6].tolist() == [CONTENT] * 4 and why[2:6].tolist() == [OPENING_LIST] * 4
+    assert (select_page(signals(rows))[0][2:6] != CONTENT).all()  # no article element: a menu, a summary

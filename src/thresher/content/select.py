@@ -61,7 +61,7 @@ ROLE_NAMES = ("content", "chrome", "teaser")
 # why a block got its role: the rule that decided, for `thresher explain` and the report
 BODY, HEADLINE, STANDFIRST, INSIDE_BODY, CLOSING = 0, 1, 2, 3, 4
 OTHER_ARTICLE, FOREIGN, LABEL, OUTSIDE_PROSE, OUTSIDE_SHORT = 5, 6, 7, 8, 9
-LD_TEXT, OUTSIDE_MAIN, CLOSING_LIST, BOX_TAIL, BOX_HEAD = 10, 11, 12, 13, 14
+LD_TEXT, OUTSIDE_MAIN, CLOSING_LIST, BOX_TAIL, BOX_HEAD, OPENING_LIST = 10, 11, 12, 13, 14, 15
 WHY_NAMES = (
     "body: prose in the page's main run of text",
     "headline: the short line just above the main run",
@@ -78,6 +78,7 @@ WHY_NAMES = (
     "list: the items of a list that starts right after the body (a list article)",
     "box tail: a line of the body's own element right after its last paragraph (a list of dates in the article)",
     "box head: a line of the body's own element right above its first paragraph (a lead set as short lines)",
+    "list: the items of a list right above the body inside the article element (a how-to's commands)",
 )
 
 MAX_GAP = 2  # non-prose blocks allowed between two paragraphs of one body
@@ -499,6 +500,8 @@ def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray
         role[ld], why[ld] = CONTENT, LD_TEXT
     start = _box_head(s, usable, first, home)
     role[start:first], why[start:first] = CONTENT, BOX_HEAD
+    top = _opening_list(s, start)
+    role[top:start], why[top:start] = CONTENT, OPENING_LIST
     h = start - 1  # the sub-heading right above the body: its first section's, or a headline set as <h2>
     if h >= 0 and heading[h] and not (s.foreign[h] or s.label[h] or s.elsewhere[h]):
         role[h], why[h] = CONTENT, INSIDE_BODY
@@ -518,6 +521,19 @@ def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray
         role[tail], why[tail] = CONTENT, CLOSING
     _headline(s, first, role, why)
     return role, why
+
+
+def _opening_list(s: BlockSignals, start: int) -> int:
+    """The first block of a list right above the body (`start`, its first block) inside the article element:
+    LIST_MIN_ITEMS list items or more of LIST_ITEM_MIN_WORDS words with nothing between (the console commands
+    a how-to opens with); `start` where there is none. Outside the article element a list above the body is a
+    menu or a summary of other stories."""
+    main = _has(s, marks.MAIN)
+    j = start - 1
+    while j >= 0 and s.bullet[j] and main[j] and s.nwords[j] >= LIST_ITEM_MIN_WORDS and not (
+            s.foreign[j] or s.label[j] or s.elsewhere[j]):
+        j -= 1
+    return j + 1 if start - 1 - j >= LIST_MIN_ITEMS else start
 
 
 def _box_head(s: BlockSignals, usable: np.ndarray, first: int, home: int) -> int:
