@@ -263,10 +263,11 @@ def _usable(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
     article element, only prose inside it; when the page's JSON-LD gives the
     article text, the prose it contains counts LD_WEIGHT times more.
     """
-    usable = (s.prose | _line_groups(s)) & ~s.foreign & ~s.repeated
     weight = s.weight.astype(np.float64)
     if _page_has(s, marks.HAS_MAIN):
-        usable &= _has(s, marks.MAIN)
+        usable = (s.prose | _line_groups(s)) & ~s.foreign & ~s.repeated & _has(s, marks.MAIN)
+    else:
+        usable = s.prose & ~s.foreign & ~s.repeated
     if _page_has(s, marks.HAS_LD):
         ld = _has(s, marks.LD_BODY)
         usable |= ld & ~s.foreign & (s.nwords >= PROSE_MIN_WORDS_LD)
@@ -456,10 +457,12 @@ def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndar
     return first, last
 
 
-def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+def select_page(s: BlockSignals, bodies: list | None = None,
+                html: tuple[bool, bool] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(role, why) of each block of one page: CONTENT, CHROME or TEASER, and the rule that decided (WHY).
 
-    `bodies`: a list that gets the page's `body_span` appended (`thresher.index` keeps it).
+    `bodies`: a list that gets the page's `body_span` appended (`thresher.index` keeps it). `html`: whether
+    the page has any mark flags and any boxes, when the caller knows (`select_shard`); else read here.
     """
     n = len(s.prose)
     role = np.where(s.prose, TEASER, CHROME).astype(np.int8)
@@ -475,24 +478,27 @@ def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray
     if body is None:
         return role, why
     usable, first, last = body
+    # HTML pages only (text pages have no flags and no boxes: the rules below that read them are skipped)
+    flags, boxes = html if html is not None else (bool(s.mark.any()), bool(s.box.any()))
     first, last = _trim_to_box(s, usable, first, last)
     last = _trim_link_list(s, usable, first, last)
-    last = _teaser_section(s, usable, first, last)
+    if flags and boxes:
+        last = _teaser_section(s, usable, first, last)
     bar = _link_bar(s, first, last)
-    boxed = bool(s.box[first:last + 1][usable[first:last + 1]].any())  # HTML: the body's paragraphs have a box
-    heading = _has(s, marks.HEADING)
-    lines = usable & _has(s, marks.LINES)  # lines of a <br>-broken paragraph or a table that made the run
-    home = _home_box(s, usable, first, last)
-    kept = _kept_repeats(s, first, last, home)
+    boxed = boxes and bool(s.box[first:last + 1][usable[first:last + 1]].any())  # the body's paragraphs have a box
+    heading = _has(s, marks.HEADING) if flags else None
+    lines = usable & _has(s, marks.LINES) if flags else s.prose  # <br>-broken lines or table rows that made the run
+    home = _home_box(s, usable, first, last) if boxes else 0
+    kept = _kept_repeats(s, first, last, home) if home else None
     for i in range(first, last + 1):
-        own = not s.foreign[i] and not s.elsewhere[i] and (not s.label[i] or kept[i - first])
+        own = not s.foreign[i] and not s.elsewhere[i] and (not s.label[i] or (kept is not None and kept[i - first]))
         # a non-prose block inside the body is content only when it is not a lone label; in a boxed body, a short
         # line outside any paragraph, list item or sub-heading is a caption or a photo credit, and one of the
         # body's home box is its own whatever its length (a one-word line, a short Japanese sentence)
         if own and (s.prose[i] or lines[i]):
             role[i], why[i] = CONTENT, BODY
         elif own and not bar[i - first] and (s.bullet[i] or (_is_interior_text(s, i, first, last) and not (
-                boxed and not s.box[i] and not heading[i]))
+                boxed and not s.box[i] and not (heading is not None and heading[i])))
                 or (first < i < last and home and s.box[i] == home)):
             role[i], why[i] = CONTENT, INSIDE_BODY
     if _page_has(s, marks.HAS_LD):  # the article text the page gives in its metadata, wherever it sits
@@ -500,15 +506,16 @@ def select_page(s: BlockSignals, bodies: list | None = None) -> tuple[np.ndarray
         role[ld], why[ld] = CONTENT, LD_TEXT
     start = _box_head(s, usable, first, home)
     role[start:first], why[start:first] = CONTENT, BOX_HEAD
-    top = _opening_list(s, start)
-    role[top:start], why[top:start] = CONTENT, OPENING_LIST
+    if _page_has(s, marks.HAS_MAIN):
+        top = _opening_list(s, start)
+        role[top:start], why[top:start] = CONTENT, OPENING_LIST
     h = start - 1  # the sub-heading right above the body: its first section's, or a headline set as <h2>
-    if h >= 0 and heading[h] and not (s.foreign[h] or s.label[h] or s.elsewhere[h]):
+    if heading is not None and h >= 0 and heading[h] and not (s.foreign[h] or s.label[h] or s.elsewhere[h]):
         role[h], why[h] = CONTENT, INSIDE_BODY
     end = _box_tail(s, usable, first, last) + 1
     role[last + 1:end], why[last + 1:end] = CONTENT, BOX_TAIL
     last = end - 1
-    end = _closing_list(s, last)
+    end = _closing_list(s, last, heading)
     role[last + 1:end], why[last + 1:end] = CONTENT, CLOSING_LIST
     last = end - 1
     # a body may close on a short sentence ("... he said."); where its last paragraph sits in a box (HTML), the
@@ -625,15 +632,17 @@ def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) ->
             why[head] = STANDFIRST
 
 
-def _closing_list(s: BlockSignals, last: int) -> int:
+def _closing_list(s: BlockSignals, last: int, heading: np.ndarray | None) -> int:
     """The end (exclusive) of a list that starts right after the body's last block, or under sub-headings
     there (HTML): LIST_MIN_ITEMS list items or more of LIST_ITEM_MIN_WORDS words, each maybe followed by one
     short line (its link, its price), or sub-headings between them over two items or more each (a recipe's
     "Ingredients" and "Instructions"; one link under each heading is a box of related links), nothing else;
     `last + 1` where there is none. A list of related
-    links sits under a label (and the HTML reader drops list items that are links)."""
+    links sits under a label (and the HTML reader drops list items that are links). `heading`: the
+    sub-heading marks, None for a page without marks."""
     n, j, items, end = len(s.prose), last + 1, 0, last + 1
-    heading = _has(s, marks.HEADING)
+    if heading is None:  # a text page: no sub-headings
+        heading = np.zeros(n, dtype=bool)
     if j < n and heading[j] and not (s.foreign[j] or s.label[j] or s.elsewhere[j]):
         j += 1  # the list's own sub-heading ("Qualified teams")
     while j < n and not (s.foreign[j] or s.label[j] or s.elsewhere[j]):
@@ -679,6 +688,15 @@ def select_shard(s: BlockSignals, page_starts: np.ndarray,
     """
     role = np.empty(len(s.prose), dtype=np.int8)
     why = np.empty(len(s.prose), dtype=np.int8)
-    for lo, hi in itertools.pairwise(page_starts):
-        role[lo:hi], why[lo:hi] = select_page(s.page(int(lo), int(hi)), bodies)
+    bounds = np.asarray(page_starts, dtype=np.int64)
+    html = [(False, False)] * (len(bounds) - 1)  # per page: any mark flags, any boxes (one pass over the shard)
+    filled = np.flatnonzero(bounds[1:] > bounds[:-1])
+    if len(filled):
+        at = bounds[filled]
+        flags = (np.maximum.reduceat(s.mark, at) > 0).tolist()
+        boxes = (np.maximum.reduceat(s.box, at) > 0).tolist()
+        for k, f, b in zip(filled.tolist(), flags, boxes, strict=True):
+            html[k] = (f, b)
+    for k, (lo, hi) in enumerate(itertools.pairwise(bounds.tolist())):
+        role[lo:hi], why[lo:hi] = select_page(s.page(lo, hi), bodies, html[k])
     return role, why
