@@ -41,13 +41,14 @@ from ..content.spread import SpreadIndex
 from ..errors import InputError
 from ..executors import Executor, make_executor
 from ..ingest import ingest
-from ..pipeline import OUTPUTS, Summary, _closing, _manifest, _summary, cluster_pass
+from ..pipeline import OUTPUTS, Summary, _closing, _manifest, _summary
 from ..plan import check, make_plan
 from ..progress import Progress
 from ..stages import blocks_shard, signatures_shard
 from ..work import WorkDir, atomic_write, write_parquet
 from ..writers.output import Totals, decide, publish, rows_shard, write_decisions, write_outputs
 from .counts import DB, carry_pass1, carry_pass2
+from .dedup import cluster_pass_indexed
 from .delta import attach_previous, pass1_candidates, pass2_candidates
 from .refresh import select_index_shard
 from .store import FORMAT, Batch, IndexStore, IndexStoreError, Meta, settings_of
@@ -171,7 +172,6 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
             progress: Progress, times: dict[str, float]) -> None:
     """Run the stages on the new version: new shards from scratch, old shards refreshed."""
     work = WorkDir(version)
-    shards = meta.shards
     new = list(range(batch.first_shard, batch.first_shard + batch.shards))
     old = list(range(batch.first_shard))
 
@@ -213,7 +213,8 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
             t = time.perf_counter()
             each(signatures_shard, (version, f"roles{pass_no}", config.dedup), new,
                  f"minhash, pass {pass_no}")
-            cluster_pass(work, pass_no, shards, config)
+            cluster_pass_indexed(version, live, pass_no, starts=meta.shard_starts, first_new_shard=batch.first_shard,
+                                 opts=config.dedup)
             times[f"dedup{pass_no}"] = round(time.perf_counter() - t, 3)
     atomic_write(work.file("update.json"), lambda p: p.write_text(json.dumps(reselected)))
 
