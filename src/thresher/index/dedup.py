@@ -410,21 +410,6 @@ def _keys(path: Path, pages: np.ndarray | None = None) -> tuple[np.ndarray, np.n
     return page, h
 
 
-def _rows_differ(p1: np.ndarray, h1: np.ndarray, p2: np.ndarray, h2: np.ndarray) -> np.ndarray:
-    """Pages whose set of (page, key) rows differs between two tables."""
-    k1, q1 = _distinct_rows(h1, p1)
-    k2, q2 = _distinct_rows(h2, p2)
-    k, p = np.concatenate([k1, k2]), np.concatenate([q1, q2])
-    order = np.lexsort((p, k))
-    k, p = k[order], p[order]
-    dup = np.zeros(len(k), dtype=bool)
-    if len(k) > 1:
-        same = (k[1:] == k[:-1]) & (p[1:] == p[:-1])
-        dup[1:] |= same
-        dup[:-1] |= same
-    return np.unique(p[~dup])
-
-
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -434,51 +419,50 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def changes(version: Path, live: Path, tag: str, starts: list[int], first_new_shard: int, *, url: bool,
             site_names: list[str]) -> Change:
-    """The changed pages of pass `tag` and their rows before and after, from the shards that differ."""
+    """The changed pages of pass `tag` and their rows before and after.
+
+    The old pages that changed are those `refresh.resign_pages` re-signed: it
+    records, per shard, the pages and their rows before (`resigned{tag}/`). A
+    signature, count or key shard rewritten without such a record would break
+    the state, so that is refused.
+    """
     from ..pipeline import url_hashes
 
     new, old = WorkDir(version), WorkDir(live)
     n = _page_count(new, len(starts), starts)
     first_new = starts[first_new_shard] if first_new_shard < len(starts) else n
-    changed, old_sig, old_count, okp, okh = [], [], [], [], []
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("pages", "old_sig", "old_count", "old_key_page",
+                                                          "old_key_hash", "new_key_page", "new_key_hash")}
     for i in range(first_new_shard):
-        names = (("sig", "npy"), ("count", "npy"), ("keys", "parquet"))
-        if all(_same_file(new.shard(f"{s}{tag}", i, x), old.shard(f"{s}{tag}", i, x)) for s, x in names):
-            continue
-        s1, s2 = np.load(old.shard(f"sig{tag}", i, "npy")), np.load(new.shard(f"sig{tag}", i, "npy"))
-        c1, c2 = np.load(old.shard(f"count{tag}", i, "npy")), np.load(new.shard(f"count{tag}", i, "npy"))
-        p1, h1 = _keys(old.shard(f"keys{tag}", i))
-        p2, h2 = _keys(new.shard(f"keys{tag}", i))
-        rows = np.flatnonzero((s1 != s2).any(axis=1) | (c1 != c2))
-        pages = np.union1d(rows + starts[i], _rows_differ(p1, h1, p2, h2))
-        if not len(pages):
-            continue
-        changed.append(pages)
-        old_sig.append(s1[pages - starts[i]])
-        old_count.append(c1[pages - starts[i]])
-        sel = np.isin(p1, pages)
-        okp.append(p1[sel])
-        okh.append(h1[sel])
-    changed.append(np.arange(first_new, n, dtype=np.int64))
-    pages = np.concatenate(changed).astype(np.int64)
+        record = new.shard(f"resigned{tag}", i, "npz")
+        if record.exists():
+            with np.load(record) as z:
+                for k, got in parts.items():
+                    got.append(z[k])
+        elif not all(_same_file(new.shard(f"{s}{tag}", i, x), old.shard(f"{s}{tag}", i, x))
+                     for s, x in (("sig", "npy"), ("count", "npy"), ("keys", "parquet"))):
+            raise RuntimeError(f"shard {i}: pass {tag} signatures changed without a record of the pages")
+    pages = np.concatenate([*parts["pages"], np.arange(first_new, n, dtype=np.int64)]).astype(np.int64)
     sig = ShardRows(new, f"sig{tag}", starts)
     count = ShardRows(new, f"count{tag}", starts)
-    nkp, nkh = [], []
-    for i in np.unique(np.searchsorted(np.asarray(starts), pages, "right") - 1).tolist():
-        p, h = _keys(new.shard(f"keys{tag}", i), None if i >= first_new_shard else pages)
+    nkp, nkh = parts["new_key_page"], parts["new_key_hash"]
+    for i in range(first_new_shard, len(starts)):
+        p, h = _keys(new.shard(f"keys{tag}", i))
         nkp.append(p)
         nkh.append(h)
     t = pq.read_table([str(new.shard("pages", i)) for i in range(first_new_shard, len(starts))],
                       columns=["url", "text_hash", "site"]) if first_new_shard < len(starts) else None
     num_perm = sig.parts[0].shape[1]
     empty_i = np.zeros(0, np.int64)
+
+    def cat(name: str, empty: np.ndarray = empty_i) -> np.ndarray:
+        return np.concatenate(parts[name]) if parts[name] else empty
+
     return Change(
-        pages=n, changed=pages,
-        old_sig=np.concatenate(old_sig) if old_sig else np.zeros((0, num_perm), np.uint16),
-        old_count=np.concatenate(old_count) if old_count else np.zeros(0, np.int32),
-        new_sig=sig[pages], new_count=count[pages],
-        old_key_page=np.concatenate(okp) if okp else empty_i, old_key_hash=np.concatenate(okh) if okh else empty_i,
-        new_key_page=np.concatenate(nkp) if nkp else empty_i, new_key_hash=np.concatenate(nkh) if nkh else empty_i,
+        pages=n, changed=pages, old_sig=cat("old_sig", np.zeros((0, num_perm), np.uint16)),
+        old_count=cat("old_count", np.zeros(0, np.int32)), new_sig=sig[pages], new_count=count[pages],
+        old_key_page=cat("old_key_page"), old_key_hash=cat("old_key_hash"),
+        new_key_page=cat("new_key_page"), new_key_hash=cat("new_key_hash"),
         text_hash=t.column("text_hash").to_numpy().astype(np.int64) if t is not None else empty_i,
         url_hash=(url_hashes(t.column("url").to_pylist()).view(np.int64) if t is not None else empty_i)
         if url else None,
