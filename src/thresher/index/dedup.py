@@ -83,27 +83,83 @@ def _ranges(sorted_keys: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndar
     return qi, pos
 
 
+COMPACT = 4  # the overlay of a bucket index is merged into its base once it holds a quarter of the base's entries
+
+
+@dataclass(slots=True)
+class Buckets:
+    """A (key, page) index in rows (one per LSH band), each sorted by key, kept in two parts.
+
+    The *base* is written once and then shared by every later version through
+    hard links (an update reads it memory-mapped: binary searches touch a few
+    pages); the *overlay* holds the entries of the pages that changed since,
+    and `dead` the pages whose base entries no longer count. An update rewrites
+    only the overlay; when the overlay reaches 1/COMPACT of the base, the two
+    are merged into a new base (rare: amortised, a copy of the index every
+    few batches).
+    """
+
+    keys: np.ndarray  # base [rows, n]
+    pages: np.ndarray
+    over_keys: np.ndarray  # overlay [rows, m]
+    over_pages: np.ndarray
+    dead: np.ndarray  # sorted pages
+
+    @classmethod
+    def of(cls, keys: np.ndarray, pages: np.ndarray) -> Buckets:
+        """An index with everything in its base (`keys`, `pages` [rows, n], each row sorted by key)."""
+        rows = keys.shape[0]
+        return cls(keys=keys, pages=pages, over_keys=np.zeros((rows, 0), keys.dtype),
+                   over_pages=np.zeros((rows, 0), np.int64), dead=np.zeros(0, np.int64))
+
+    def lookup(self, r: int, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(which of the distinct sorted keys `q`, page) of every current entry of row r with one of them."""
+        qi, pos = _ranges(self.keys[r], q)
+        pages = np.asarray(self.pages[r][pos], dtype=np.int64)
+        alive = ~_in_sorted(self.dead, pages)
+        qo, poso = _ranges(self.over_keys[r], q)
+        return np.concatenate([qi[alive], qo]), np.concatenate([pages[alive], self.over_pages[r][poso]])
+
+    def entries(self, r: int) -> tuple[np.ndarray, np.ndarray]:
+        """The current entries of row r, sorted by key (base first among equal keys)."""
+        pages = np.asarray(self.pages[r], dtype=np.int64)
+        alive = ~_in_sorted(self.dead, pages)
+        k, p = np.asarray(self.keys[r])[alive], pages[alive]
+        at = np.searchsorted(k, self.over_keys[r], "right")
+        return np.insert(k, at, self.over_keys[r]), np.insert(p, at, self.over_pages[r])
+
+    def compacted(self) -> Buckets:
+        """The same entries, all in a new base, once the overlay has grown to 1/COMPACT of the base."""
+        if COMPACT * self.over_keys.shape[1] < self.keys.shape[1] and len(self.dead) * COMPACT < self.keys.shape[1]:
+            return self
+        rows = [self.entries(r) for r in range(self.keys.shape[0])]
+        width = len(rows[0][0]) if rows else 0
+        keys = np.stack([k for k, _ in rows]) if rows else np.zeros((0, width), self.keys.dtype)
+        pages = np.stack([p for _, p in rows]) if rows else np.zeros((0, width), np.int64)
+        return Buckets.of(keys, pages)
+
+
 @dataclass(slots=True)
 class Restar:
     """The stars of the buckets a set of changed pages touches: before (`minus`) and after (`plus`), packed."""
 
-    keys: np.ndarray  # the index's sorted keys after the change
-    pages: np.ndarray
+    over_keys: np.ndarray  # the row's overlay after the change
+    over_pages: np.ndarray
     minus: np.ndarray
     plus: np.ndarray
 
 
-def restar(keys: np.ndarray, pages: np.ndarray, changed: np.ndarray, *, old_keys: np.ndarray, old_pages: np.ndarray,
+def restar(index: Buckets, r: int, changed: np.ndarray, *, old_keys: np.ndarray, old_pages: np.ndarray,
            new_keys: np.ndarray, new_pages: np.ndarray) -> Restar:
-    """Take the changed pages' entries (`old_*`) out of a sorted (key, page) index and put `new_*` in.
+    """Take the changed pages' entries (`old_*`) out of row r of an index and put `new_*` in.
 
-    `changed` marks every changed page (a bool per page). Every entry of a
-    changed page in the index must be among `old_*`: they all lie in the
-    buckets looked up, which the check below relies on.
+    `changed` marks every changed page (a bool per page). Every current entry
+    of a changed page must be among `old_*`: they all lie in the buckets looked
+    up, which the check below relies on. The caller marks the changed pages
+    dead in the base; their entries now are in the overlay.
     """
     q = np.unique(np.concatenate([old_keys, new_keys]))
-    qi, pos = _ranges(keys, q)
-    members = pages[pos]
+    qi, members = index.lookup(r, q)
     minus = _star_pairs(qi, members)
     stay = ~changed[members]
     if int((~stay).sum()) != len(old_keys):
@@ -111,9 +167,11 @@ def restar(keys: np.ndarray, pages: np.ndarray, changed: np.ndarray, *, old_keys
     plus = _star_pairs(np.concatenate([qi[stay], np.searchsorted(q, new_keys)]),
                        np.concatenate([members[stay], new_pages]))
     order = np.argsort(new_keys, kind="stable")
-    kept_keys, kept_pages = np.delete(keys, pos[~stay]), np.delete(pages, pos[~stay])
-    at = np.searchsorted(kept_keys, new_keys[order])
-    return Restar(keys=np.insert(kept_keys, at, new_keys[order]), pages=np.insert(kept_pages, at, new_pages[order]),
+    ok, op = index.over_keys[r], index.over_pages[r]
+    keep = ~changed[op]
+    ok, op = ok[keep], op[keep]
+    at = np.searchsorted(ok, new_keys[order])
+    return Restar(over_keys=np.insert(ok, at, new_keys[order]), over_pages=np.insert(op, at, new_pages[order]),
                   minus=pack(minus), plus=pack(plus))
 
 
@@ -132,10 +190,16 @@ def net(plus: np.ndarray, minus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class State:
     """The dedup of one pass over every page of a version, in a form an update can change locally."""
 
-    band_keys: np.ndarray  # [bands, live pages] uint64, each row sorted
-    band_pages: np.ndarray  # [bands, live pages] int64, the page of each key
-    key_hash: np.ndarray  # distinct (key, page) of the long own blocks, sorted by key
+    band_keys: np.ndarray  # LSH (`Buckets`): per band, the live pages' band keys, sorted (uint64)
+    band_pages: np.ndarray  # ... and their pages (int64)
+    band_over_keys: np.ndarray
+    band_over_pages: np.ndarray
+    band_dead: np.ndarray
+    key_hash: np.ndarray  # shared blocks (`Buckets`, one row): distinct (key, page) of the long own blocks
     key_page: np.ndarray
+    key_over_hash: np.ndarray
+    key_over_page: np.ndarray
+    key_dead: np.ndarray
     cand: np.ndarray  # candidate pairs, packed, sorted
     lsh: np.ndarray  # int64: in how many band buckets the pair is a star pair
     shared: np.ndarray  # int64: in how many shared-block buckets
@@ -155,15 +219,33 @@ class State:
         """What a whole run reports: band star pairs counted per band, shared-block pairs once."""
         return int(self.lsh.sum()) + int((self.shared > 0).sum())
 
+    @property
+    def bands(self) -> Buckets:
+        return Buckets(self.band_keys, self.band_pages, self.band_over_keys, self.band_over_pages, self.band_dead)
+
+    @property
+    def blocks(self) -> Buckets:
+        return Buckets(self.key_hash, self.key_page, self.key_over_hash, self.key_over_page, self.key_dead)
+
     def save(self, folder: Path, site_names: list[str]) -> None:
+        """Write every array; a base still mapped from the live version's file is hard-linked, not copied."""
         folder.mkdir(parents=True, exist_ok=True)
         for f in fields(self):
-            write_npy(folder / f"{f.name}.npy", getattr(self, f.name))
+            v, path = getattr(self, f.name), folder / f"{f.name}.npy"
+            if isinstance(v, np.memmap) and v.filename and Path(v.filename).name == path.name:
+                path.unlink(missing_ok=True)
+                os.link(v.filename, path)
+            else:
+                write_npy(path, v)
         atomic_write(folder / "sites.json", lambda p: p.write_text(json.dumps(site_names)))
+        atomic_write(folder / "format.json", lambda p: p.write_text(json.dumps(STATE_FORMAT)))
 
     @classmethod
     def load(cls, folder: Path) -> tuple[State, list[str]]:
-        state = cls(**{f.name: np.load(folder / f"{f.name}.npy") for f in fields(cls)})
+        """The state in `folder`; the bases of the bucket indexes memory-mapped."""
+        base = ("band_keys", "band_pages", "key_hash", "key_page")
+        state = cls(**{f.name: np.load(folder / f"{f.name}.npy", mmap_mode="r" if f.name in base else None)
+                       for f in fields(cls)})
         return state, json.loads((folder / "sites.json").read_text())
 
 
@@ -215,7 +297,8 @@ def build(sig: np.ndarray, counts: np.ndarray, key_page: np.ndarray, key_hash: n
         ok = url_hash != 0
         forced.append(_star_pairs(url_hash[ok], pages[ok]))
         url_hash_s, url_page = _lowest(url_hash[ok], pages[ok])
-    return State(band_keys=bk, band_pages=bp, key_hash=kh, key_page=kp, cand=cand, lsh=lsh, shared=shared,
+    bands_, blocks = Buckets.of(bk, bp), Buckets.of(kh[None, :], kp[None, :])
+    return State(**_buckets(bands_, blocks), cand=cand, lsh=lsh, shared=shared,
                  edge=pack(edges) if len(edges) else np.zeros(0, np.uint64),
                  jaccard=jaccard.astype(np.float32), containment=containment.astype(np.float32),
                  forced=np.unique(pack(np.concatenate(forced))), th_hash=th_hash, th_page=th_page,
@@ -274,21 +357,27 @@ def update(state: State, ch: Change, *, sig: object, counts: np.ndarray, opts: D
     now_live = ch.changed[ch.new_count > 0]
     new_rows = ch.new_sig[ch.new_count > 0]
     # LSH: the buckets of every band that a changed page was or is in
-    bk, bp, minus, plus = [], [], [], []
+    bands = state.bands
+    over_k, over_p, minus, plus = [], [], [], []
     for b in range(opts.bands):
-        r = restar(state.band_keys[b], state.band_pages[b], changed,
+        r = restar(bands, b, changed,
                    old_keys=band_key(old_rows, np.arange(len(was_live)), b, width), old_pages=was_live,
                    new_keys=band_key(new_rows, np.arange(len(now_live)), b, width), new_pages=now_live)
-        bk.append(r.keys)
-        bp.append(r.pages)
+        over_k.append(r.over_keys)
+        over_p.append(r.over_pages)
         minus.append(r.minus)
         plus.append(r.plus)
+    dead = np.union1d(bands.dead, old_pages)
+    bands = Buckets(bands.keys, bands.pages, np.stack(over_k), np.stack(over_p), dead).compacted()
     lsh_plus = np.concatenate(plus)
     lsh_k, lsh_d = net(lsh_plus, np.concatenate(minus))
     # shared blocks: the buckets of the keys a changed page had or has
     ok, op = _distinct_rows(ch.old_key_hash.astype(np.int64), ch.old_key_page.astype(np.int64))
     nk, npg = _distinct_rows(ch.new_key_hash.astype(np.int64), ch.new_key_page.astype(np.int64))
-    r = restar(state.key_hash, state.key_page, changed, old_keys=ok, old_pages=op, new_keys=nk, new_pages=npg)
+    blocks = state.blocks
+    r = restar(blocks, 0, changed, old_keys=ok, old_pages=op, new_keys=nk, new_pages=npg)
+    blocks = Buckets(blocks.keys, blocks.pages, r.over_keys[None, :], r.over_pages[None, :],
+                     np.union1d(blocks.dead, old_pages)).compacted()
     sh_k, sh_d = net(r.plus, r.minus)
     # supports: a pair is a candidate while some bucket holds it in its star
     cand, lsh, shared, entering, leaving = _support(state, lsh_k, lsh_d, sh_k, sh_d)
@@ -321,10 +410,17 @@ def update(state: State, ch: Change, *, sig: object, counts: np.ndarray, opts: D
     forced = np.union1d(state.forced, added_forced)
     added = np.concatenate([edge[~_in_sorted(state.edge, edge)], added_forced])
     cluster = components(state.cluster, n, edge=edge, forced=forced, removed=removed, added=added)
-    return State(band_keys=np.stack(bk) if bk else state.band_keys, band_pages=np.stack(bp) if bp else state.band_pages,
-                 key_hash=r.keys, key_page=r.pages, cand=cand, lsh=lsh, shared=shared, edge=edge, jaccard=jac,
+    return State(**_buckets(bands, blocks), cand=cand, lsh=lsh, shared=shared, edge=edge, jaccard=jac,
                  containment=con, forced=forced, th_hash=th_hash, th_page=th_page, url_hash=url_hash,
                  url_page=url_page, site=site, cluster=cluster)
+
+
+def _buckets(bands: Buckets, blocks: Buckets) -> dict[str, np.ndarray]:
+    """The State fields of the two bucket indexes."""
+    return {"band_keys": bands.keys, "band_pages": bands.pages, "band_over_keys": bands.over_keys,
+            "band_over_pages": bands.over_pages, "band_dead": bands.dead, "key_hash": blocks.keys,
+            "key_page": blocks.pages, "key_over_hash": blocks.over_keys, "key_over_page": blocks.over_pages,
+            "key_dead": blocks.dead}
 
 
 def _support(state: State, lsh_k: np.ndarray, lsh_d: np.ndarray, sh_k: np.ndarray, sh_d: np.ndarray
@@ -491,6 +587,9 @@ def _codes(sites: pa.Array | pa.ChunkedArray, names: list[str]) -> np.ndarray:
         else np.zeros(0, np.int64)
 
 
+STATE_FORMAT = 1  # of the files in dedupstate{1,2}/: a live version with another is deduplicated whole
+
+
 def state_folder(tag: str) -> str:
     return f"dedupstate{tag}"
 
@@ -507,7 +606,8 @@ def cluster_pass_indexed(version: Path, live: Path | None, pass_no: int, *, star
     tag = str(pass_no)
     work = WorkDir(version)
     url = pass_no == 1 and URL_UNION
-    if live is not None and (live / state_folder(tag) / "sites.json").exists():
+    mark = None if live is None else live / state_folder(tag) / "format.json"
+    if mark is not None and mark.exists() and json.loads(mark.read_text()) == STATE_FORMAT:
         state, names = State.load(live / state_folder(tag))
         ch = changes(version, live, tag, starts, first_new_shard, url=url, site_names=names)
         counts = np.concatenate([np.load(work.shard(f"count{tag}", i, "npy")) for i in range(len(starts))])
