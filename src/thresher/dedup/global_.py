@@ -49,6 +49,26 @@ def stack(work: WorkDir, stage: str, shards: int) -> np.ndarray:
     return np.load(path, mmap_mode="r")
 
 
+class ShardRows:
+    """Rows of a per-shard .npy stage for any pages, read from the shards' memory maps (no whole stack)."""
+
+    def __init__(self, work: WorkDir, stage: str, starts: list[int]) -> None:
+        self.parts = [np.load(work.shard(stage, i, "npy"), mmap_mode="r") for i in range(len(starts))]
+        self.starts = np.asarray(starts, dtype=np.int64)
+
+    def __getitem__(self, pages: np.ndarray) -> np.ndarray:
+        pages = np.asarray(pages, dtype=np.int64)
+        shard = np.searchsorted(self.starts, pages, "right") - 1
+        first = self.parts[0] if self.parts else np.zeros((0, 1))
+        out = np.empty((len(pages), *first.shape[1:]), dtype=first.dtype)
+        order = np.argsort(shard, kind="stable")
+        cuts = np.searchsorted(shard[order], np.arange(len(self.parts) + 1))
+        for i in np.unique(shard).tolist():
+            at = order[cuts[i]:cuts[i + 1]]
+            out[at] = self.parts[i][pages[at] - self.starts[i]]
+        return out
+
+
 def shared_block_pairs(work: WorkDir, tag: str) -> np.ndarray:
     """Star pairs of pages whose own content shares a long block, grouped in DuckDB (bounded memory)."""
     import duckdb

@@ -129,10 +129,16 @@ def _write(version: Path, out: Path, meta: Meta, cluster: np.ndarray, *, jsonl: 
     shards written (`only_shards`, or all), by `run` (an executor's map) or here."""
     work = WorkDir(version)
     settings = meta.settings
+    touched = None
+    if only_shards is not None:  # decide only the clusters with a page written (`decide`)
+        touched = np.zeros(len(cluster), dtype=bool)
+        bounds = [*meta.shard_starts, len(cluster)]
+        for i in only_shards:
+            touched[bounds[i]:bounds[i + 1]] = True
     d = decide(work, meta.shards, cluster, jaccard_floor=settings["DedupOptions.jaccard"],
-               containment_floor=settings["DedupOptions.containment"])
-    write_decisions(work, meta.shards, d)
+               containment_floor=settings["DedupOptions.containment"], touched=touched, starts=meta.shard_starts)
     todo = list(range(meta.shards)) if only_shards is None else only_shards
+    write_decisions(work, meta.shards, d, todo)
     if run is not None:
         run(rows_shard, (version, jsonl), todo)
     else:

@@ -49,6 +49,7 @@ import pyarrow.parquet as pq
 
 from ..config import DedupOptions
 from ..dedup.clusters import connected_components
+from ..dedup.global_ import ShardRows
 from ..dedup.lsh import _star_pairs, band_key
 from ..dedup.verify import verify_pairs
 from ..work import WorkDir, atomic_write, write_npy
@@ -476,26 +477,6 @@ def components(old: np.ndarray, n: int, *, edge: np.ndarray, forced: np.ndarray,
 
 
 # -- on disk ------------------------------------------------------------------------------------------------------
-
-class ShardRows:
-    """Rows of a per-shard .npy stage for any pages, read from the shards' memory maps (no whole stack)."""
-
-    def __init__(self, work: WorkDir, stage: str, starts: list[int]) -> None:
-        self.parts = [np.load(work.shard(stage, i, "npy"), mmap_mode="r") for i in range(len(starts))]
-        self.starts = np.asarray(starts, dtype=np.int64)
-
-    def __getitem__(self, pages: np.ndarray) -> np.ndarray:
-        pages = np.asarray(pages, dtype=np.int64)
-        shard = np.searchsorted(self.starts, pages, "right") - 1
-        first = self.parts[0] if self.parts else np.zeros((0, 1))
-        out = np.empty((len(pages), *first.shape[1:]), dtype=first.dtype)
-        order = np.argsort(shard, kind="stable")
-        cuts = np.searchsorted(shard[order], np.arange(len(self.parts) + 1))
-        for i in np.unique(shard).tolist():
-            at = order[cuts[i]:cuts[i + 1]]
-            out[at] = self.parts[i][pages[at] - self.starts[i]]
-        return out
-
 
 def _keys(path: Path, pages: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     t = pq.read_table(path, columns=["page", "hash"])
