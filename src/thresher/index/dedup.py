@@ -529,7 +529,7 @@ def changes(version: Path, live: Path, tag: str, starts: list[int], first_new_sh
         nkh.append(h)
     t = pq.read_table([str(new.shard("pages", i)) for i in range(first_new_shard, len(starts))],
                       columns=["url", "text_hash", "site"]) if first_new_shard < len(starts) else None
-    num_perm = sig.parts[0].shape[1]
+    num_perm = sig.part(0).shape[1]
     empty_i = np.zeros(0, np.int64)
 
     def cat(name: str, empty: np.ndarray = empty_i) -> np.ndarray:
