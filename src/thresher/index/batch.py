@@ -15,8 +15,12 @@ far (see `store`). A batch:
 3. selects own content for the new pages and, of those old pages, for the
    ones whose signals now differ; an old page is re-signed (MinHash,
    candidate keys) only when its own content changed (`refresh`);
-4. joins band keys and shared-paragraph keys of all pages, verifies the
-   candidates and labels connected components, exactly as a whole run;
+4. updates the global dedup of each pass from the live version's (`dedup`):
+   only the LSH and shared-paragraph buckets a new or re-signed page was or
+   is in are looked up and re-starred, only pairs touching those pages or
+   newly candidates are verified, and the components change by union and by
+   relabelling the clusters that lost an edge; the result is the whole
+   run's;
 5. writes OUT for the new pages, then switches the index to the new version.
 
 Because the carried counts equal a recount over what the index stores (tested)
