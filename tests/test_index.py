@@ -135,6 +135,31 @@ def test_carried_counts_equal_a_recount(indexed: Path, tmp_path: Path) -> None:
         assert n > 0 and diff == 0, (name, n, diff)
 
 
+def test_decisions_of_the_touched_clusters_equal_the_whole_decisions(indexed: Path, tmp_path: Path) -> None:
+    """A batch decides only the clusters with a page written; there, the values are those decided over all."""
+    import numpy as np
+
+    from thresher.work import WorkDir
+    from thresher.writers.output import decide
+
+    live, meta = IndexStore(indexed / "idx").current()
+    assert live is not None and meta is not None
+    version = tmp_path / "v"
+    shutil.copytree(live, version)  # the whole decide stacks arrays into the folder
+    cluster = pq.read_table(version / "clusters2.parquet").column("cluster").to_numpy()
+    touched = np.zeros(len(cluster), dtype=bool)
+    touched[meta.batches[1].first_page:meta.batches[1].first_page + meta.batches[1].pages] = True
+    kw = {"jaccard_floor": 0.5, "containment_floor": 0.8}
+    whole = decide(WorkDir(version), meta.shards, cluster, **kw)
+    part = decide(WorkDir(version), meta.shards, cluster, **kw, touched=touched, starts=meta.shard_starts)
+    sel = np.isin(whole.cluster, whole.cluster[touched])
+    assert sel.sum() > touched.sum() > 0
+    for name in ("cluster", "rep", "empty", "reason"):
+        assert np.array_equal(getattr(part, name)[sel], getattr(whole, name)[sel]), name
+    for name in ("sim", "raw_sim", "cont"):
+        assert np.array_equal(getattr(part, name)[sel], getattr(whole, name)[sel], equal_nan=True), name
+
+
 def test_an_update_that_stopped_after_the_switch_finishes_from_the_index(batches: list[Path],
                                                                            tmp_path: Path) -> None:
     """Killed after the index switched but before OUT was published: the rerun writes OUT, adds nothing."""

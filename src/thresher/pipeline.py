@@ -124,17 +124,21 @@ def _forced_pairs(work: WorkDir, shards: int, pass_no: int) -> np.ndarray:
     One url fetched twice is one article in pass 1, where clusters only serve to
     count spread; the final clusters (pass 2) join recrawls on content alone.
     """
-    import xxhash
-
     t = pq.read_table([str(work.shard("pages", i)) for i in range(shards)], columns=["page", "url", "text_hash"])
     text_hash = t.column("text_hash").to_numpy()
     pairs = [same_key_pairs(text_hash, np.ones(len(text_hash), dtype=bool))]
     if pass_no == 1 and URL_UNION:
-        urls = t.column("url").to_pylist()
-        url_hash = np.fromiter((xxhash.xxh3_64_intdigest(u.strip().split("#")[0].encode()) if u else 0
-                                for u in urls), dtype=np.uint64, count=len(urls))
+        url_hash = url_hashes(t.column("url").to_pylist())
         pairs.append(same_key_pairs(url_hash, url_hash != 0))
     return np.concatenate(pairs)
+
+
+def url_hashes(urls: list[str | None]) -> np.ndarray:
+    """xxh3 of each url without its fragment (0 for none): one url fetched twice has one hash."""
+    import xxhash
+
+    return np.fromiter((xxhash.xxh3_64_intdigest(u.strip().split("#")[0].encode()) if u else 0 for u in urls),
+                       dtype=np.uint64, count=len(urls))
 
 
 def _read_and_split(executor: Executor, paths: Sequence[Path], config: RunConfig, work: WorkDir, *,

@@ -49,6 +49,36 @@ def stack(work: WorkDir, stage: str, shards: int) -> np.ndarray:
     return np.load(path, mmap_mode="r")
 
 
+class ShardRows:
+    """Rows of a per-shard .npy stage for any pages, read from the shards' memory maps (no whole stack).
+
+    A shard's file is opened the first time one of its pages is asked for.
+    """
+
+    def __init__(self, work: WorkDir, stage: str, starts: list[int]) -> None:
+        self.work, self.stage = work, stage
+        self.starts = np.asarray(starts, dtype=np.int64)
+        self._parts: dict[int, np.ndarray] = {}
+
+    def part(self, i: int) -> np.ndarray:
+        if i not in self._parts:
+            self._parts[i] = np.load(self.work.shard(self.stage, i, "npy"), mmap_mode="r")
+        return self._parts[i]
+
+    def __getitem__(self, pages: np.ndarray) -> np.ndarray:
+        pages = np.asarray(pages, dtype=np.int64)
+        shard = np.searchsorted(self.starts, pages, "right") - 1
+        which = np.unique(shard).tolist()
+        first = self.part(which[0] if which else 0)
+        out = np.empty((len(pages), *first.shape[1:]), dtype=first.dtype)
+        order = np.argsort(shard, kind="stable")
+        cuts = np.searchsorted(shard[order], np.arange(len(self.starts) + 1))
+        for i in which:
+            at = order[cuts[i]:cuts[i + 1]]
+            out[at] = self.part(i)[pages[at] - self.starts[i]]
+        return out
+
+
 def shared_block_pairs(work: WorkDir, tag: str) -> np.ndarray:
     """Star pairs of pages whose own content shares a long block, grouped in DuckDB (bounded memory)."""
     import duckdb

@@ -4,7 +4,8 @@
     thresher index export idx/ -o all/              # the current state of every page in the index
 
 `store` keeps the versions on disk and switches them atomically; `batch`
-runs one update; `refresh` re-selects old shards from their stored blocks.
+runs one update; `refresh` re-selects old shards from their stored blocks;
+`dedup` updates each pass's global dedup where the changed pages are.
 """
 
 from .batch import export_index

@@ -15,8 +15,12 @@ far (see `store`). A batch:
 3. selects own content for the new pages and, of those old pages, for the
    ones whose signals now differ; an old page is re-signed (MinHash,
    candidate keys) only when its own content changed (`refresh`);
-4. joins band keys and shared-paragraph keys of all pages, verifies the
-   candidates and labels connected components, exactly as a whole run;
+4. updates the global dedup of each pass from the live version's (`dedup`):
+   only the LSH and shared-paragraph buckets a new or re-signed page was or
+   is in are looked up and re-starred, only pairs touching those pages or
+   newly candidates are verified, and the components change by union and by
+   relabelling the clusters that lost an edge; the result is the whole
+   run's;
 5. writes OUT for the new pages, then switches the index to the new version.
 
 Because the carried counts equal a recount over what the index stores (tested)
@@ -41,13 +45,14 @@ from ..content.spread import SpreadIndex
 from ..errors import InputError
 from ..executors import Executor, make_executor
 from ..ingest import ingest
-from ..pipeline import OUTPUTS, Summary, _closing, _manifest, _summary, cluster_pass
+from ..pipeline import OUTPUTS, Summary, _closing, _manifest, _summary
 from ..plan import check, make_plan
 from ..progress import Progress
 from ..stages import blocks_shard, signatures_shard
 from ..work import WorkDir, atomic_write, write_parquet
 from ..writers.output import Totals, decide, publish, rows_shard, write_decisions, write_outputs
 from .counts import DB, carry_pass1, carry_pass2
+from .dedup import cluster_pass_indexed
 from .delta import attach_previous, pass1_candidates, pass2_candidates
 from .refresh import select_index_shard
 from .store import FORMAT, Batch, IndexStore, IndexStoreError, Meta, settings_of
@@ -128,10 +133,16 @@ def _write(version: Path, out: Path, meta: Meta, cluster: np.ndarray, *, jsonl: 
     shards written (`only_shards`, or all), by `run` (an executor's map) or here."""
     work = WorkDir(version)
     settings = meta.settings
+    touched = None
+    if only_shards is not None:  # decide only the clusters with a page written (`decide`)
+        touched = np.zeros(len(cluster), dtype=bool)
+        bounds = [*meta.shard_starts, len(cluster)]
+        for i in only_shards:
+            touched[bounds[i]:bounds[i + 1]] = True
     d = decide(work, meta.shards, cluster, jaccard_floor=settings["DedupOptions.jaccard"],
-               containment_floor=settings["DedupOptions.containment"])
-    write_decisions(work, meta.shards, d)
+               containment_floor=settings["DedupOptions.containment"], touched=touched, starts=meta.shard_starts)
     todo = list(range(meta.shards)) if only_shards is None else only_shards
+    write_decisions(work, meta.shards, d, todo)
     if run is not None:
         run(rows_shard, (version, jsonl), todo)
     else:
@@ -171,7 +182,6 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
             progress: Progress, times: dict[str, float]) -> None:
     """Run the stages on the new version: new shards from scratch, old shards refreshed."""
     work = WorkDir(version)
-    shards = meta.shards
     new = list(range(batch.first_shard, batch.first_shard + batch.shards))
     old = list(range(batch.first_shard))
 
@@ -213,7 +223,8 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
             t = time.perf_counter()
             each(signatures_shard, (version, f"roles{pass_no}", config.dedup), new,
                  f"minhash, pass {pass_no}")
-            cluster_pass(work, pass_no, shards, config)
+            cluster_pass_indexed(version, live, pass_no, starts=meta.shard_starts, first_new_shard=batch.first_shard,
+                                 opts=config.dedup)
             times[f"dedup{pass_no}"] = round(time.perf_counter() - t, 3)
     atomic_write(work.file("update.json"), lambda p: p.write_text(json.dumps(reselected)))
 

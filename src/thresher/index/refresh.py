@@ -27,7 +27,7 @@ from ..content.select import select_shard
 from ..content.spread import load_signals, page_starts
 from ..dedup import MinHasher
 from ..stages import MIN_CANDIDATE_WORDS, ROLE_SCHEMA, _signatures_in_batches, content_hashes
-from ..work import WorkDir, write_npy, write_parquet
+from ..work import WorkDir, atomic_write, write_npy, write_parquet
 
 
 def chosen_runs(bodies: list, starts: np.ndarray, n_blocks: int) -> tuple[np.ndarray, np.ndarray]:
@@ -132,13 +132,29 @@ def resign_pages(root: Path, i: int, roles_stage: str, opts: DedupOptions, chang
     own_blocks = sub.filter(pa.array(own))
     chash_c = content_hashes(local[own], own_blocks.column("text"), m)
     rows = changed - base
+    before = {}
     for name, values in ((f"sig{tag}", sig_c), (f"count{tag}", count_c), (f"chash{tag}", chash_c)):
         arr = np.load(work.shard(name, i, "npy"))
+        before[name] = arr[rows].copy()
         arr[rows] = values
         write_npy(work.shard(name, i, "npy"), arr)
     keys = pq.read_table(work.shard(f"keys{tag}", i))
-    kept = keys.filter(pa.array(~np.isin(keys.column("page").to_numpy(), changed)))
+    gone = np.isin(keys.column("page").to_numpy(), changed)
+    kept = keys.filter(pa.array(~gone))
     fresh = own_blocks.filter(pc.greater_equal(own_blocks.column("nwords"), MIN_CANDIDATE_WORDS))
-    both = pa.concat_tables([kept, fresh.select(["page", "hash"]).cast(kept.schema)])
+    fresh_keys = fresh.select(["page", "hash"]).cast(kept.schema)
+    both = pa.concat_tables([kept, fresh_keys])
     order = np.argsort(both.column("page").to_numpy(), kind="stable")
     write_parquet(work.shard(f"keys{tag}", i), both.take(pa.array(order)))
+    # what the pass's dedup needs to take these pages out of its buckets (`index.dedup.changes`)
+    old_keys = keys.filter(pa.array(gone))
+    record = {"pages": changed, "old_sig": before[f"sig{tag}"], "old_count": before[f"count{tag}"],
+              "old_key_page": old_keys.column("page").to_numpy(), "old_key_hash": old_keys.column("hash").to_numpy(),
+              "new_key_page": fresh_keys.column("page").to_numpy(),
+              "new_key_hash": fresh_keys.column("hash").to_numpy()}
+    atomic_write(work.shard(f"resigned{tag}", i, "npz"), lambda p: _savez(p, record))
+
+
+def _savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    with path.open("wb") as f:
+        np.savez(f, **arrays)

@@ -37,7 +37,7 @@ FORMAT = 1
 STAGES = ("pages", "blocks", "roles1", "roles2", "sig1", "count1", "chash1", "keys1", "sig2", "count2", "chash2",
           "keys2", "rawsig", "rawcount", "run1", "runkeys1")
 # per-update files not kept in a version (the output rows are written again from its shards)
-DERIVED = ("signals1", "signals2", "duckdb-tmp", "done", "decide", "rows")
+DERIVED = ("signals1", "signals2", "duckdb-tmp", "done", "decide", "rows", "resigned1", "resigned2")
 VERSION = re.compile(r"\.?v\d{6}(\.tmp)?")
 
 

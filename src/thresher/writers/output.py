@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..content import CHROME, TEASER
-from ..dedup.global_ import stack
+from ..dedup.global_ import ShardRows, stack
 from ..dedup.verify import estimate_chunked
 from ..stages import content_texts
 from ..work import WorkDir, atomic_write, write_parquet
@@ -139,8 +139,19 @@ def representatives(cluster: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def decide(work: WorkDir, shards: int, cluster: np.ndarray, *, jaccard_floor: float,
-           containment_floor: float) -> Decisions:
-    """Representatives, reasons and similarities of every page, vectorised over the corpus."""
+           containment_floor: float, touched: np.ndarray | None = None,
+           starts: Sequence[int] | None = None) -> Decisions:
+    """Representatives, reasons and similarities of every page, vectorised over the corpus.
+
+    With `touched` (a bool per page) and `starts` (each shard's first page),
+    only the pages of clusters with a touched page are decided (an index batch
+    writes no others: `thresher.index`); the other pages keep themselves as
+    representative and no similarity. Their signatures are read from the
+    shards' memory maps, not stacked.
+    """
+    if touched is not None and starts is not None:
+        return _decide_touched(work, shards, cluster, touched, list(starts), jaccard_floor=jaccard_floor,
+                               containment_floor=containment_floor)
     sig = stack(work, "sig2", shards)
     counts = np.asarray(stack(work, "count2", shards))
     rawsig = stack(work, "rawsig", shards)
@@ -151,16 +162,54 @@ def decide(work: WorkDir, shards: int, cluster: np.ndarray, *, jaccard_floor: fl
     cluster = np.where(empty, np.arange(n), cluster)
     rep = representatives(cluster, counts)
     others = np.flatnonzero((rep != np.arange(n)) & ~empty)
+    content_hash = np.asarray(stack(work, "chash2", shards))
+    return _decisions(work, shards, cluster, rep=rep, empty=empty, others=others, sig=sig, counts=counts, rawsig=rawsig,
+                      rawcounts=rawcounts, content_hash=content_hash, floors=(jaccard_floor, containment_floor))
+
+
+def _decide_touched(work: WorkDir, shards: int, cluster: np.ndarray, touched: np.ndarray, starts: list[int], *,
+                    jaccard_floor: float, containment_floor: float) -> Decisions:
+    """`decide` for the clusters with a touched page only (the same values there)."""
+    def whole(stage: str) -> np.ndarray:
+        parts = [np.load(work.shard(stage, i, "npy")) for i in range(shards)]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int32)
+
+    counts, rawcounts = whole("count2"), whole("rawcount")
+    n = len(counts)
+    empty = counts == 0
+    cluster = np.where(empty, np.arange(n), cluster)
+    hit = np.zeros(n, dtype=bool)
+    hit[cluster[touched]] = True
+    sel = np.flatnonzero(hit[cluster])
+    # the representatives of those clusters, as `representatives` picks them over all pages
+    order = np.lexsort((sel, -counts[sel].astype(np.int64), cluster[sel]))
+    cs = cluster[sel][order]
+    first = np.r_[True, cs[1:] != cs[:-1]] if len(cs) else np.zeros(0, dtype=bool)
+    rep_of_cluster = np.zeros(n, dtype=np.int64)
+    rep_of_cluster[cs[first]] = sel[order][first]
+    rep = np.arange(n, dtype=np.int64)
+    rep[sel] = rep_of_cluster[cluster[sel]]
+    others = sel[(rep[sel] != sel) & ~empty[sel]]
+    return _decisions(work, shards, cluster, rep=rep, empty=empty, others=others, sig=ShardRows(work, "sig2", starts),
+                      counts=counts, rawsig=ShardRows(work, "rawsig", starts), rawcounts=rawcounts,
+                      content_hash=ShardRows(work, "chash2", starts), floors=(jaccard_floor, containment_floor))
+
+
+def _decisions(work: WorkDir, shards: int, cluster: np.ndarray, *, rep: np.ndarray, empty: np.ndarray,
+               others: np.ndarray, sig: object, counts: np.ndarray, rawsig: object, rawcounts: np.ndarray,
+               content_hash: object, floors: tuple[float, float]) -> Decisions:
+    """Similarities and reasons of the pages `others` (duplicates of their representative `rep`)."""
+    n = len(counts)
     j, c = estimate_chunked(sig, counts, others, rep[others])
     rj, _ = estimate_chunked(rawsig, rawcounts, others, rep[others])
     sim = np.full(n, np.nan, dtype=np.float32)
     cont = np.full(n, np.nan, dtype=np.float32)
     raw_sim = np.full(n, np.nan, dtype=np.float32)
     sim[others], cont[others], raw_sim[others] = j, c, rj
-    content_hash = np.asarray(stack(work, "chash2", shards))
     reason = np.zeros(n, dtype=np.int8)
-    near = (sim[others] >= jaccard_floor) | (cont[others] < containment_floor)
-    reason[others] = np.where(content_hash[others] == content_hash[rep[others]], 1, np.where(near, 2, 3))
+    near = (sim[others] >= floors[0]) | (cont[others] < floors[1])
+    same = np.asarray(content_hash[others]) == np.asarray(content_hash[rep[others]])
+    reason[others] = np.where(same, 1, np.where(near, 2, 3))
     reason[empty] = 4
     ids = pa.concat_arrays([pq.read_table(work.shard("pages", i), columns=["id"]).column("id").combine_chunks()
                             for i in range(shards)]) if shards else pa.array([], pa.string())
@@ -168,12 +217,14 @@ def decide(work: WorkDir, shards: int, cluster: np.ndarray, *, jaccard_floor: fl
                      reason=reason)
 
 
-def write_decisions(work: WorkDir, shards: int, d: Decisions) -> None:
-    """work/decide/shard-i.parquet: each shard's slice of the decisions, for `rows_shard`."""
+def write_decisions(work: WorkDir, shards: int, d: Decisions, only: Sequence[int] | None = None) -> None:
+    """work/decide/shard-i.parquet: each shard's slice of the decisions, for `rows_shard` (`only` these shards)."""
     lo = 0
+    todo = None if only is None else set(only)
     for i in range(shards):
         hi = lo + pq.ParquetFile(work.shard("pages", i)).metadata.num_rows
-        write_parquet(work.shard("decide", i), d.table(lo, hi))
+        if todo is None or i in todo:
+            write_parquet(work.shard("decide", i), d.table(lo, hi))
         lo = hi
 
 
