@@ -14,6 +14,12 @@ import pyarrow.compute as pc
 import xxhash
 
 
+def encode(values: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+    """`values` dictionary-encoded as one array (each distinct value once, in order of first appearance)."""
+    enc = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
+    return enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
+
+
 def hash_distinct(values: pa.Array) -> np.ndarray:
     """xxh3-64 of the UTF-8 bytes of each string of `values` (no nulls), as uint64, in order."""
     if len(values) == 0:
@@ -28,9 +34,7 @@ def hash_distinct(values: pa.Array) -> np.ndarray:
 
 def hash_strings(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """xxh3-64 of each string's UTF-8 bytes (no nulls), as uint64; equal strings are hashed once."""
-    enc = pc.dictionary_encode(values)
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.combine_chunks()
+    enc = encode(values)
     return hash_distinct(enc.dictionary)[enc.indices.to_numpy()]
 
 
@@ -45,9 +49,7 @@ def lower_coded(split: pa.ListArray) -> tuple[pa.ListArray, np.ndarray, pa.Array
     """
     offsets = split.offsets
     lo = offsets[0].as_py()
-    enc = pc.dictionary_encode(split.values.slice(lo, offsets[-1].as_py() - lo))
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.combine_chunks()
+    enc = encode(split.values.slice(lo, offsets[-1].as_py() - lo))
     base = offsets if lo == 0 else pc.subtract(offsets, lo)
     words = pa.ListArray.from_arrays(base, pa.DictionaryArray.from_arrays(enc.indices, pc.utf8_lower(enc.dictionary)))
     return words, enc.indices.to_numpy(), enc.dictionary

@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..hashing import encode
+
 SLUG_MIN_WORDS = 3  # a slug of fewer distinct words ("news", "index.html") names no headline
 SLUG_MIN_SHARE = 0.8  # share of the slug's words a block must hold (slugs drop and shorten words)
 
@@ -69,9 +71,7 @@ def _words(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
 def _words_of_distinct(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """`_words` of `text` without apostrophes, split once per distinct text (short lines repeat: menus,
     teaser headlines), then spread back to every row."""
-    enc = pc.dictionary_encode(text)
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.combine_chunks()
+    enc = encode(text)
     entry, words = _words(pc.replace_substring_regex(enc.dictionary, _APOSTROPHES, ""))
     codes = enc.indices.to_numpy()
     counts = np.bincount(entry, minlength=len(enc.dictionary))

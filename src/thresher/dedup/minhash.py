@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..hashing import hash_distinct, lower_coded
+from ..hashing import encode, hash_distinct, lower_coded
 
 # a word: a whitespace-separated token, lower-cased, without the punctuation around it
 EDGE_PUNCTUATION = string.punctuation + "‘’‚‛“”„‟«»‹›—–‒―…·•¡¿§¶†‡※"
@@ -50,9 +50,7 @@ def hash_token_lists(toks: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     flat = pc.list_flatten(toks)
     if len(flat) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
-    enc = flat if pa.types.is_dictionary(flat.type) else pc.dictionary_encode(flat)
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.combine_chunks()
+    enc = encode(flat)
     words = pc.utf8_trim(enc.dictionary, characters=EDGE_PUNCTUATION)
     index = enc.indices.to_numpy()
     keep = pc.greater(pc.utf8_length(words), 0).to_numpy(zero_copy_only=False)[index]

@@ -52,6 +52,7 @@ from ..dedup.clusters import connected_components
 from ..dedup.global_ import ShardRows
 from ..dedup.lsh import _star_pairs, band_key
 from ..dedup.verify import verify_pairs
+from ..hashing import encode
 from ..work import WorkDir, atomic_write, write_npy
 
 _LOW = np.uint64(0xFFFFFFFF)
@@ -554,9 +555,7 @@ def _page_count(work: WorkDir, shards: int, starts: list[int]) -> int:
 
 def _codes(sites: pa.Array | pa.ChunkedArray, names: list[str]) -> np.ndarray:
     """A code per site name, numbering names not seen before after the known ones (`names` grows)."""
-    enc = pc.dictionary_encode(sites)
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.combine_chunks()
+    enc = encode(sites)
     known = {s: k for k, s in enumerate(names)}
     out = []
     for s in enc.dictionary.to_pylist():
