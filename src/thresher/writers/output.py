@@ -123,18 +123,21 @@ class RowGroupWriter:
         self._writer.close()
 
 
-def representatives(cluster: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Per page, the page kept for its cluster: most own-content shingles, then lowest index.
+def representatives(cluster: np.ndarray, counts: np.ndarray, pages: np.ndarray | None = None) -> np.ndarray:
+    """Per page, the page kept for its cluster: most own-content shingles, then lowest page number.
 
-    `cluster` labels are page numbers (each component's lowest page).
+    `cluster` labels are page numbers (each component's lowest page); `pages` are the entries' page
+    numbers when they are a subset of whole clusters (default: 0..n-1, every page).
     """
-    n = len(cluster)
-    order = np.lexsort((np.arange(n), -counts.astype(np.int64), cluster))
-    first = np.ones(n, dtype=bool)
+    pages = np.arange(len(cluster)) if pages is None else np.asarray(pages)
+    if not len(cluster):
+        return pages.astype(np.int64)
+    order = np.lexsort((pages, -counts.astype(np.int64), cluster))
+    first = np.ones(len(cluster), dtype=bool)
     first[1:] = cluster[order][1:] != cluster[order][:-1]
     leaders = order[first]
-    rep_of_cluster = np.zeros(n, dtype=np.int64)
-    rep_of_cluster[cluster[leaders]] = leaders
+    rep_of_cluster = np.zeros(int(cluster.max()) + 1, dtype=np.int64)
+    rep_of_cluster[cluster[leaders]] = pages[leaders]
     return rep_of_cluster[cluster]
 
 
@@ -181,14 +184,8 @@ def _decide_touched(work: WorkDir, shards: int, cluster: np.ndarray, touched: np
     hit = np.zeros(n, dtype=bool)
     hit[cluster[touched]] = True
     sel = np.flatnonzero(hit[cluster])
-    # the representatives of those clusters, as `representatives` picks them over all pages
-    order = np.lexsort((sel, -counts[sel].astype(np.int64), cluster[sel]))
-    cs = cluster[sel][order]
-    first = np.r_[True, cs[1:] != cs[:-1]] if len(cs) else np.zeros(0, dtype=bool)
-    rep_of_cluster = np.zeros(n, dtype=np.int64)
-    rep_of_cluster[cs[first]] = sel[order][first]
     rep = np.arange(n, dtype=np.int64)
-    rep[sel] = rep_of_cluster[cluster[sel]]
+    rep[sel] = representatives(cluster[sel], counts[sel], sel)  # whole clusters: the same pick as over all pages
     others = sel[(rep[sel] != sel) & ~empty[sel]]
     return _decisions(work, shards, cluster, rep=rep, empty=empty, others=others, sig=ShardRows(work, "sig2", starts),
                       counts=counts, rawsig=ShardRows(work, "rawsig", starts), rawcounts=rawcounts,
