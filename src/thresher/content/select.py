@@ -49,7 +49,8 @@ or sites, so a page alone (no neighbours) still gets a sensible answer.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -137,13 +138,22 @@ class BlockSignals:
     nchars: np.ndarray
     mark: np.ndarray
     box: np.ndarray
+    # per-block arrays the rules derive from the signals (`_has`, `_usable` ...): made once for a whole shard
+    # by `select_shard` and sliced with each page, or made for one page when first asked
+    derived: dict[object, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def empty(cls) -> BlockSignals:
-        return cls(*(np.zeros(0, dtype=bool) for _ in cls.__slots__))
+        return cls(*(np.zeros(0, dtype=bool) for _ in SIGNALS))
 
     def page(self, lo: int, hi: int) -> BlockSignals:
-        return BlockSignals(*(getattr(self, f)[lo:hi] for f in self.__slots__))
+        return BlockSignals(self.prose[lo:hi], self.bullet[lo:hi], self.fragment[lo:hi], self.foreign[lo:hi],
+                            self.elsewhere[lo:hi], self.label[lo:hi], self.repeated[lo:hi], self.weight[lo:hi],
+                            self.nwords[lo:hi], self.nchars[lo:hi], self.mark[lo:hi], self.box[lo:hi],
+                            {k: v[lo:hi] for k, v in self.derived.items()})
+
+
+SIGNALS = tuple(f for f in BlockSignals.__slots__ if f != "derived")  # the per-block signal arrays, in order
 
 
 def _headline_like(s: BlockSignals, i: int) -> bool:
@@ -152,7 +162,24 @@ def _headline_like(s: BlockSignals, i: int) -> bool:
 
 
 def _has(s: BlockSignals, flag: int) -> np.ndarray:
-    return (s.mark & flag) != 0
+    """Which blocks carry `flag` (made once per flag: a page's rules ask often)."""
+    got = s.derived.get(flag)
+    if got is None:
+        got = s.derived[flag] = (s.mark & flag) != 0
+    return got
+
+
+def _derived(s: BlockSignals, key: str, make: Callable[[BlockSignals], np.ndarray]) -> np.ndarray:
+    """`make(s)`, made once (for a whole shard by `_prepare`, else for the page when first asked)."""
+    got = s.derived.get(key)
+    if got is None:
+        got = s.derived[key] = make(s)
+    return got
+
+
+def _nonzero(x: np.ndarray) -> np.ndarray:
+    """Where a 1-d array is true (`np.flatnonzero` without its ravel: a page's rules call it often)."""
+    return x.nonzero()[0]
 
 
 def _page_has(s: BlockSignals, flag: int) -> bool:
@@ -160,7 +187,8 @@ def _page_has(s: BlockSignals, flag: int) -> bool:
     return bool(len(s.mark)) and bool(int(s.mark[0]) & flag)
 
 
-def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple[int, int, float]]:
+def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray,
+          boxes: bool = True) -> list[tuple[int, int, float]]:
     """(first, last, score) of every run of usable prose blocks.
 
     A run ends after more than MAX_GAP other blocks (list items and
@@ -173,13 +201,14 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
     teaser) is followed by a headline while the run has at most
     TEASER_MAX_PARAS paragraphs: one item of a list of teasers ends there and
     the next begins (a longer run is a body whose sections end in a rule or a
-    label, such as ``___`` before each sub-heading).
+    label, such as ``___`` before each sub-heading). `boxes`: whether the page
+    has any (without, no block shares a box: there is nothing to look ahead for).
     """
     n = len(s.prose)
     # Python lists: this loop reads a few values per block, and a numpy scalar read costs 3-4 times a list's
     free = (s.bullet | _has(s, marks.HEADING)).tolist()  # list items and sub-headings are not a gap
     breaks, use, repeated, box = _breaks(s).tolist(), usable.tolist(), s.repeated.tolist(), s.box.tolist()
-    nxt = _next_usable(breaks, use)
+    nxt = _next_usable(breaks, use) if boxes else [-1] * n
     chars = (weight * s.nchars).tolist()
     runs: list[tuple[int, int, float]] = []
     first = last = -1
@@ -223,11 +252,20 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray) -> list[tuple
 def _after_h1(s: BlockSignals, runs: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
     """The runs, those starting at most H1_REACH blocks under the page's <h1> headline (or holding it) weighing
     H1_WEIGHT more."""
-    h1 = np.flatnonzero(_has(s, marks.H1 | marks.TITLE) & ~s.foreign & ~s.elsewhere
-                        & (s.nwords >= HEADLINE_MIN_WORDS))
-    if not len(h1):
+    h1 = _nonzero(_derived(s, "titles", _titles)).tolist()
+    if not h1:
         return runs
     return [(a, b, w * H1_WEIGHT if any(h < b and a - h <= H1_REACH for h in h1) else w) for a, b, w in runs]
+
+
+def _titles(s: BlockSignals) -> np.ndarray:
+    """Headlines that weigh the run under them (`_after_h1`): the <h1> or a title repeat, this article's."""
+    return _has(s, marks.H1 | marks.TITLE) & ~s.foreign & ~s.elsewhere & (s.nwords >= HEADLINE_MIN_WORDS)
+
+
+def _h1_heads(s: BlockSignals) -> np.ndarray:
+    """<h1> lines that can be the headline above the body (`_headline`): this article's, not a label."""
+    return _has(s, marks.H1) & ~s.foreign & ~s.elsewhere & ~s.label & (s.nwords >= 2)
 
 
 def _breaks(s: BlockSignals) -> np.ndarray:
@@ -236,7 +274,8 @@ def _breaks(s: BlockSignals) -> np.ndarray:
     A short line that other articles claim but that this page repeats ("JUST WATCHED" over each video,
     "Continue reading the main story") is a site's widget label, not a teaser's headline.
     """
-    return s.elsewhere & (s.prose | ~s.repeated)
+    got = s.derived.get("breaks")
+    return s.elsewhere & (s.prose | ~s.repeated) if got is None else got
 
 
 def _next_usable(breaks: list[bool], usable: list[bool]) -> list[int]:
@@ -256,38 +295,45 @@ def _next_usable(breaks: list[bool], usable: list[bool]) -> list[int]:
 
 
 def _usable(s: BlockSignals) -> tuple[np.ndarray, np.ndarray]:
-    """Which blocks can make a run, and how much each counts.
+    """Which blocks can make a run, and how much each counts (`_usable_of`), for one page."""
+    got = s.derived.get("usable")
+    if got is not None:
+        return got, s.derived["weight"]
+    n = len(s.prose)
+    return _usable_of(s, np.full(n, _page_has(s, marks.HAS_MAIN)), np.full(n, _page_has(s, marks.HAS_LD)),
+                      np.zeros(n, dtype=np.int64))
+
+
+def _usable_of(s: BlockSignals, has_main: np.ndarray, has_ld: np.ndarray,
+               page: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which blocks can make a run, and how much each counts, for blocks of one page or of many (`page`:
+    each block's page; `has_main`, `has_ld`: whether its page marks an article element, gives JSON-LD text).
 
     Prose that is not chrome and not repeated in the page (a repeated line is a
     label, even a long one: a ticker shown twice); when the page marks an
     article element, only prose inside it; when the page's JSON-LD gives the
     article text, the prose it contains counts LD_WEIGHT times more.
     """
+    mine = ~s.foreign & ~s.repeated
+    usable = np.where(has_main, (s.prose | _line_groups(s, has_main, page)) & mine & _has(s, marks.MAIN),
+                      s.prose & mine)
+    ld = _has(s, marks.LD_BODY) & has_ld
+    usable |= ld & ~s.foreign & (s.nwords >= PROSE_MIN_WORDS_LD)
     weight = s.weight.astype(np.float64)
-    if _page_has(s, marks.HAS_MAIN):
-        usable = (s.prose | _line_groups(s)) & ~s.foreign & ~s.repeated & _has(s, marks.MAIN)
-    else:
-        usable = s.prose & ~s.foreign & ~s.repeated
-    if _page_has(s, marks.HAS_LD):
-        ld = _has(s, marks.LD_BODY)
-        usable |= ld & ~s.foreign & (s.nwords >= PROSE_MIN_WORDS_LD)
-        weight = np.where(ld, weight * LD_WEIGHT, weight)
-    return usable, weight
+    return usable, np.where(ld, weight * LD_WEIGHT, weight)
 
 
-def _line_groups(s: BlockSignals) -> np.ndarray:
+def _line_groups(s: BlockSignals, has_main: np.ndarray, page: np.ndarray) -> np.ndarray:
     """Blocks inside the page's article element that are lines of one paragraph broken by <br>, or rows of
     one table (HTML), in groups of LINES_MIN lines or more holding LINES_MIN_WORDS words: a list or a table
     set as lines makes a run as a paragraph does (a calendar, a standings table with no prose around it)."""
-    if not _page_has(s, marks.HAS_MAIN):
-        return np.zeros(len(s.prose), dtype=bool)
-    lines = _has(s, marks.LINES) & _has(s, marks.MAIN)
+    lines = _has(s, marks.LINES) & _has(s, marks.MAIN) & has_main
     if not lines.any():
         return lines
     out = np.zeros(len(lines), dtype=bool)
-    idx = np.flatnonzero(lines)
-    box = s.box[idx]
-    new = np.r_[True, (np.diff(idx) != 1) | (box[1:] != box[:-1])]
+    idx = _nonzero(lines)
+    box, at = s.box[idx], page[idx]
+    new = np.r_[True, (np.diff(idx) != 1) | (box[1:] != box[:-1]) | (at[1:] != at[:-1])]
     group = np.cumsum(new) - 1
     count = np.bincount(group)
     words = np.bincount(group, weights=s.nwords[idx])
@@ -312,7 +358,7 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
     article box's text) are cut off, up to the first paragraph of the article
     box or of no known box.
     """
-    own = np.flatnonzero(usable[first:last + 1]) + first
+    own = _nonzero(usable[first:last + 1]) + first
     boxes = s.box[own]
     if not len(own) or not boxes.any():
         return first, last
@@ -327,7 +373,7 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
     if chars[main] == 0.0:
         return first, last
     if chars[main] >= BOX_SHARE * float(weights.sum()):  # the article box holds most of the body: cut to it
-        inside = np.flatnonzero(boxes == main)
+        inside = _nonzero(boxes == main)
         hi = int(inside[-1])
         # ... and on to the paragraphs of known boxes right after it (the body goes on in a sibling element)
         while hi < len(own) - 1 and own[hi + 1] == own[hi] + 1 and boxes[hi + 1]:
@@ -362,7 +408,7 @@ def _teaser_section(s: BlockSignals, usable: np.ndarray, first: int, last: int) 
     LIST_MIN_ITEMS paragraphs or more, each in a box of its own (HTML), with a repeated label for each (a share
     bar under each quote of a "You may also like" list), where the part above has fewer labels than paragraphs.
     The items of a list article share the article's box, or sit a few to a box."""
-    heads = np.flatnonzero(_has(s, marks.HEADING)[first + 1:last + 1] & ~usable[first + 1:last + 1]) + first + 1
+    heads = _nonzero(_has(s, marks.HEADING)[first + 1:last + 1] & ~usable[first + 1:last + 1]) + first + 1
     for h in heads.tolist():
         if not usable[first:h].any():
             continue
@@ -374,7 +420,7 @@ def _teaser_section(s: BlockSignals, usable: np.ndarray, first: int, last: int) 
                 and len(np.unique(boxes)) == paras):
             above = slice(first, h)
             if int((s.repeated[above] & ~usable[above] & ~s.bullet[above]).sum()) < int(usable[above].sum()):
-                return int(np.flatnonzero(usable[first:h])[-1]) + first
+                return int(_nonzero(usable[first:h])[-1]) + first
     return last
 
 
@@ -384,7 +430,7 @@ def _trim_link_list(s: BlockSignals, usable: np.ndarray, first: int, last: int) 
     are links to other articles."""
     if not s.bullet[last]:  # the body ends on a plain paragraph (`last` is one of its paragraphs)
         return last
-    own = np.flatnonzero(usable[first:last + 1]) + first
+    own = _nonzero(usable[first:last + 1]) + first
     k = len(own) - 1
     while k > 0 and s.bullet[own[k]]:
         k -= 1
@@ -425,6 +471,8 @@ def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndar
     """
     best = max(range(len(runs)), key=lambda k: (runs[k][2], -runs[k][0]))
     first, last, score = runs[best]
+    if len(runs) == 1:
+        return first, last
     free = s.bullet | _has(s, marks.HEADING) | usable
     breaks = _breaks(s)
 
@@ -465,22 +513,20 @@ def select_page(s: BlockSignals, bodies: list | None = None,
     the page has any mark flags and any boxes, when the caller knows (`select_shard`); else read here.
     """
     n = len(s.prose)
-    role = np.where(s.prose, TEASER, CHROME).astype(np.int8)
-    why = np.where(s.prose, OUTSIDE_PROSE, OUTSIDE_SHORT).astype(np.int8)
-    if n and _page_has(s, marks.HAS_MAIN):
-        why[~_has(s, marks.MAIN)] = OUTSIDE_MAIN
-    role[s.label], why[s.label] = CHROME, LABEL
-    role[s.foreign], why[s.foreign] = CHROME, FOREIGN
-    role[s.elsewhere], why[s.elsewhere] = TEASER, OTHER_ARTICLE
-    body = body_span(s)
+    if "role" in s.derived:
+        role, why = s.derived["role"].copy(), s.derived["why"].copy()
+    else:
+        role, why = _roles_outside(s, np.full(n, _page_has(s, marks.HAS_MAIN)))
+    flags, boxes = html if html is not None else (bool(s.mark.any()), bool(s.box.any()))
+    body = body_span(s, boxes)
     if bodies is not None:
         bodies.append(body)
     if body is None:
         return role, why
     usable, first, last = body
     # HTML pages only (text pages have no flags and no boxes: the rules below that read them are skipped)
-    flags, boxes = html if html is not None else (bool(s.mark.any()), bool(s.box.any()))
-    first, last = _trim_to_box(s, usable, first, last)
+    if boxes:
+        first, last = _trim_to_box(s, usable, first, last)
     last = _trim_link_list(s, usable, first, last)
     if flags and boxes:
         last = _teaser_section(s, usable, first, last)
@@ -489,17 +535,23 @@ def select_page(s: BlockSignals, bodies: list | None = None,
     heading = _has(s, marks.HEADING) if flags else None
     lines = usable & _has(s, marks.LINES) if flags else s.prose  # <br>-broken lines or table rows that made the run
     home = _home_box(s, usable, first, last) if boxes else 0
-    kept = _kept_repeats(s, first, last, home) if home else None
-    for i in range(first, last + 1):
-        own = not s.foreign[i] and not s.elsewhere[i] and (not s.label[i] or (kept is not None and kept[i - first]))
+    kept = _kept_repeats(s, first, last, home) if home else [False] * (last - first + 1)
+    span = slice(first, last + 1)  # Python lists: a numpy scalar read costs 3-4 times a list's
+    theirs = (s.foreign[span] | s.elsewhere[span]).tolist()
+    label, prose, bullet, box = s.label[span].tolist(), (s.prose[span] | lines[span]).tolist(), \
+        s.bullet[span].tolist(), s.box[span].tolist()
+    words = s.nwords[span].tolist()
+    head = heading[span].tolist() if heading is not None else [False] * len(box)
+    for k, i in enumerate(range(first, last + 1)):
+        if theirs[k] or (label[k] and not kept[k]):
+            continue
         # a non-prose block inside the body is content only when it is not a lone label; in a boxed body, a short
         # line outside any paragraph, list item or sub-heading is a caption or a photo credit, and one of the
         # body's home box is its own whatever its length (a one-word line, a short Japanese sentence)
-        if own and (s.prose[i] or lines[i]):
+        if prose[k]:
             role[i], why[i] = CONTENT, BODY
-        elif own and not bar[i - first] and (s.bullet[i] or (_is_interior_text(s, i, first, last) and not (
-                boxed and not s.box[i] and not (heading is not None and heading[i])))
-                or (first < i < last and home and s.box[i] == home)):
+        elif not bar[k] and (bullet[k] or (first < i < last and (
+                (words[k] >= 2 and not (boxed and not box[k] and not head[k])) or (home and box[k] == home)))):
             role[i], why[i] = CONTENT, INSIDE_BODY
     if _page_has(s, marks.HAS_LD):  # the article text the page gives in its metadata, wherever it sits
         ld = _has(s, marks.LD_BODY) & (role != CONTENT) & ~s.foreign & ~s.elsewhere
@@ -527,6 +579,18 @@ def select_page(s: BlockSignals, bodies: list | None = None,
             and not (tail + 1 < n and s.repeated[tail + 1] and s.bullet[tail + 1] and not s.prose[tail + 1])):
         role[tail], why[tail] = CONTENT, CLOSING
     _headline(s, first, role, why)
+    return role, why
+
+
+def _roles_outside(s: BlockSignals, has_main: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(role, why) of blocks outside the body, for blocks of one page or of many (`has_main`: whether each
+    block's page marks an article element): chrome, a label, another article's, prose or a line outside."""
+    role = np.where(s.prose, TEASER, CHROME).astype(np.int8)
+    why = np.where(s.prose, OUTSIDE_PROSE, OUTSIDE_SHORT).astype(np.int8)
+    why[has_main & ~_has(s, marks.MAIN)] = OUTSIDE_MAIN
+    role[s.label], why[s.label] = CHROME, LABEL
+    role[s.foreign], why[s.foreign] = CHROME, FOREIGN
+    role[s.elsewhere], why[s.elsewhere] = TEASER, OTHER_ARTICLE
     return role, why
 
 
@@ -583,18 +647,19 @@ def _kept_repeats(s: BlockSignals, first: int, last: int, home: int) -> list[boo
     return kept.tolist()
 
 
-def body_span(s: BlockSignals) -> tuple[np.ndarray, int, int] | None:
+def body_span(s: BlockSignals, boxes: bool | None = None) -> tuple[np.ndarray, int, int] | None:
     """(usable blocks, first, last) of one page's body before it is cut to its box: the run with the highest
     score (the first one on a tie) joined with its neighbours (`_bridge`); None for a page without a run.
 
     The only part of `select_page` that reads the weights (`thresher.index` keeps it to tell when new
-    weights cannot change a page's roles).
+    weights cannot change a page's roles). `boxes`: whether the page has any boxes, when the caller knows.
     """
     n = len(s.prose)
     if n == 0:
         return None
     usable, weight = _usable(s)
-    runs = [(a, b, w / (1.0 + LATE_DISCOUNT * a / n)) for a, b, w in _after_h1(s, _runs(s, usable, weight))]
+    found = _runs(s, usable, weight, bool(s.box.any()) if boxes is None else boxes)
+    runs = [(a, b, w / (1.0 + LATE_DISCOUNT * a / n)) for a, b, w in _after_h1(s, found)]
     if not runs:
         return None
     first, last = _bridge(s, runs, usable)
@@ -612,8 +677,7 @@ def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) ->
     while head >= 0 and skipped < MAX_HEAD_SKIP and (s.foreign[head] or s.label[head]) and not s.elsewhere[head]:
         head -= 1
         skipped += 1
-    h1 = np.flatnonzero(_has(s, marks.H1)[:first] & ~s.foreign[:first] & ~s.elsewhere[:first]
-                        & ~s.label[:first] & (s.nwords[:first] >= 2))
+    h1 = _nonzero(_derived(s, "h1_heads", _h1_heads)[:first])
     if len(h1):
         top = int(h1[-1])
         role[top], why[top] = CONTENT, HEADLINE
@@ -675,11 +739,6 @@ def _link_bar(s: BlockSignals, first: int, last: int) -> list[bool]:
     return bar
 
 
-def _is_interior_text(s: BlockSignals, i: int, first: int, last: int) -> bool:
-    """A short block between two body paragraphs, with body paragraphs on both sides of it."""
-    return first < i < last and s.nwords[i] >= 2 and not s.foreign[i]
-
-
 def select_shard(s: BlockSignals, page_starts: np.ndarray,
                  bodies: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(roles, whys) for a shard: `page_starts` are the offsets of each page's first block, plus the end.
@@ -690,13 +749,33 @@ def select_shard(s: BlockSignals, page_starts: np.ndarray,
     why = np.empty(len(s.prose), dtype=np.int8)
     bounds = np.asarray(page_starts, dtype=np.int64)
     html = [(False, False)] * (len(bounds) - 1)  # per page: any mark flags, any boxes (one pass over the shard)
-    filled = np.flatnonzero(bounds[1:] > bounds[:-1])
+    filled = _nonzero(bounds[1:] > bounds[:-1])
     if len(filled):
         at = bounds[filled]
         flags = (np.maximum.reduceat(s.mark, at) > 0).tolist()
         boxes = (np.maximum.reduceat(s.box, at) > 0).tolist()
         for k, f, b in zip(filled.tolist(), flags, boxes, strict=True):
             html[k] = (f, b)
+    _prepare(s, bounds)
     for k, (lo, hi) in enumerate(itertools.pairwise(bounds.tolist())):
         role[lo:hi], why[lo:hi] = select_page(s.page(lo, hi), bodies, html[k])
     return role, why
+
+
+def _prepare(s: BlockSignals, bounds: np.ndarray) -> None:
+    """Make the arrays every page's rules derive from the signals (`BlockSignals.derived`) for a whole shard at
+    once (`bounds`: each page's first block, plus the end): one numpy call per shard instead of one per page."""
+    sizes = np.diff(bounds)
+    page = np.repeat(np.arange(len(sizes)), sizes)
+    first = s.mark[bounds[:-1][sizes > 0]]  # a page-wide mark is read from the page's first block (`_page_has`)
+    has_main = np.repeat((first & marks.HAS_MAIN) != 0, sizes[sizes > 0])
+    has_ld = np.repeat((first & marks.HAS_LD) != 0, sizes[sizes > 0])
+    for flag in (marks.HEADING, marks.MAIN, marks.LINES, marks.H1, marks.H1 | marks.TITLE):
+        _has(s, flag)
+    s.derived["breaks"] = _breaks(s)
+    _derived(s, "titles", _titles)
+    _derived(s, "h1_heads", _h1_heads)
+    s.derived["usable"], s.derived["weight"] = _usable_of(s, has_main, has_ld, page)
+    s.derived["role"], s.derived["why"] = _roles_outside(s, has_main)
+    for v in s.derived.values():
+        v.flags.writeable = False  # shared by every page's rules: a page's own changes work on copies
