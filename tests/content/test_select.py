@@ -207,3 +207,16 @@ def test_a_list_right_above_the_body_inside_the_article_element_is_the_article_s
     role, why = select_page(signals(rows, marks.HAS_MAIN))
     assert role[2:6].tolist() == [CONTENT] * 4 and why[2:6].tolist() == [OPENING_LIST] * 4
     assert (select_page(signals(rows))[0][2:6] != CONTENT).all()  # no article element: a menu, a summary
+
+
+def test_the_body_goes_on_to_the_last_paragraph_of_its_home_box() -> None:
+    product = [("h", 0, "A product of the list"), ("f", 0, "It has a feature worth its price."), ("r", 0, "Buy Now")]
+    rows = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 2, *product * 20,
+            ("p", 3, PARA), ("s", 0, "Tags: Deals"), ("p", 5, PARA)]
+    role, why = select_page(signals(rows))
+    last = len(rows) - 3
+    assert role[last] == CONTENT and why[last] == BODY  # 60 blocks on (BOX_REACH: 40): the same element holds it
+    assert role[3] == CONTENT and role[5] != CONTENT  # ... and its sub-headings between, not its labels
+    assert role[last + 2] != CONTENT  # a paragraph of another box after it is not the body's
+    other = [*rows[:-3], ("p", 4, PARA), ("p", 3, PARA)]
+    assert select_page(signals(other))[0][-1] != CONTENT  # a paragraph of another box between: the element ended

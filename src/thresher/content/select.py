@@ -31,7 +31,10 @@ where the page marks its article element, only prose inside it makes a run;
 where its JSON-LD gives the article text, the lines of that text weigh more
 and are content wherever they sit; the box (a paragraph's parent element)
 holds a body together across captions and embeds and cuts comments off its
-edges; the lines of the body's box right after it are its own (a list of
+edges, and carries it on to the last paragraph of its home box (the box of
+most of its paragraphs) however far down, with no other box between (one
+element holds all between two of its paragraphs: a list of product boxes);
+the lines of the body's box right after it are its own (a list of
 dates), and so are those of its home box right above it; a short line in no
 box inside it is a caption, and a line of another box after it is end
 matter, not a closing sentence. Lines the page repeats are the body's own
@@ -394,6 +397,19 @@ def _trim_link_list(s: BlockSignals, usable: np.ndarray, first: int, last: int) 
     return int(own[k]) if (~s.bullet[between] & ~s.fragment[between] & ~_has(s, marks.HEADING)[between]).any() else last
 
 
+def _home_reach(s: BlockSignals, first: int, last: int, home: int) -> int:
+    """The body's last block, moved on to the last paragraph of its home box further down the page: two
+    paragraphs of one element hold everything between them, so the body goes on through what its own element
+    holds (a list article's items set as boxes of products, a meal plan whose paragraphs the page repeats), up
+    to a block of another box or another article's content (HTML; text pages have no boxes)."""
+    n, j, end = len(s.prose), last + 1, last
+    while j < n and s.box[j] in (0, home) and not s.elsewhere[j]:
+        if s.box[j] == home and s.prose[j] and not s.foreign[j]:
+            end = j
+        j += 1
+    return end
+
+
 def _box_tail(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> int:
     """The body's last block, after the lines of its own box that follow it: a list or a table of dates closing
     the article inside its element (short lines, so no paragraphs of a run), up to the first block of another
@@ -484,11 +500,13 @@ def select_page(s: BlockSignals, bodies: list | None = None,
     last = _trim_link_list(s, usable, first, last)
     if flags and boxes:
         last = _teaser_section(s, usable, first, last)
+    home = _home_box(s, usable, first, last) if boxes else 0
+    if home:
+        last = _home_reach(s, first, last, home)
     bar = _link_bar(s, first, last)
     boxed = boxes and bool(s.box[first:last + 1][usable[first:last + 1]].any())  # the body's paragraphs have a box
     heading = _has(s, marks.HEADING) if flags else None
     lines = usable & _has(s, marks.LINES) if flags else s.prose  # <br>-broken lines or table rows that made the run
-    home = _home_box(s, usable, first, last) if boxes else 0
     kept = _kept_repeats(s, first, last, home) if home else None
     for i in range(first, last + 1):
         own = not s.foreign[i] and not s.elsewhere[i] and (not s.label[i] or (kept is not None and kept[i - first]))
