@@ -220,3 +220,10 @@ def test_the_body_goes_on_to_the_last_paragraph_of_its_home_box() -> None:
     assert role[last + 2] != CONTENT  # a paragraph of another box after it is not the body's
     other = [*rows[:-3], ("p", 4, PARA), ("p", 3, PARA)]
     assert select_page(signals(other))[0][-1] != CONTENT  # a paragraph of another box between: the element ended
+
+
+def test_a_lead_of_two_paragraphs_in_a_box_right_above_the_article_box_is_the_body_s() -> None:
+    rows = [("s", 0, "Headline of the story here"), *[("p", 2, PARA)] * 2, *[("p", 3, PARA)] * 6]
+    assert select_page(signals(rows))[0][1:].tolist() == [CONTENT] * 8
+    lone = [("s", 0, "Headline of the story here"), ("p", 2, PARA), *[("p", 3, PARA)] * 6]
+    assert select_page(signals(lone))[0][1] != CONTENT  # one paragraph of its own box: a caption, a byline

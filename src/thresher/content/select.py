@@ -307,7 +307,8 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
     the table is not the article's box), is the article's. When it holds BOX_SHARE of the body,
     the body is cut to its first and last paragraph, and goes on after it
     through paragraphs of other known boxes with nothing between (the body
-    continued in a sibling element); else, when the article
+    continued in a sibling element), and before it through those of boxes
+    holding two of them or more (a lead set apart); else, when the article
     box holds more than BOX_MINOR_PARAS paragraphs (a page that wraps each
     paragraph in its own element has no such box),
     paragraphs at the body's edges that sit alone in a small box of their own
@@ -331,11 +332,16 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
         return first, last
     if chars[main] >= BOX_SHARE * float(weights.sum()):  # the article box holds most of the body: cut to it
         inside = np.flatnonzero(boxes == main)
-        hi = int(inside[-1])
-        # ... and on to the paragraphs of known boxes right after it (the body goes on in a sibling element)
+        lo, hi = int(inside[0]), int(inside[-1])
+        # ... and on to the paragraphs of known boxes right after it (the body goes on in a sibling element), and
+        # right before it in boxes of two paragraphs or more, not list items (a lead set apart; a lone paragraph
+        # there is a caption or a byline)
+        while (lo > 0 and own[lo - 1] == own[lo] - 1 and boxes[lo - 1] and paras[boxes[lo - 1]] >= 2
+               and not s.bullet[own[lo - 1]]):
+            lo -= 1
         while hi < len(own) - 1 and own[hi + 1] == own[hi] + 1 and boxes[hi + 1]:
             hi += 1
-        return int(own[inside[0]]), int(own[hi])
+        return int(own[lo]), int(own[hi])
     if paras[main] <= BOX_MINOR_PARAS:  # no box holds more than a comment would: boxes tell nothing here
         return first, last
     minor = (boxes != 0) & (boxes != main) & (paras[boxes] <= BOX_MINOR_PARAS) & (chars[boxes] * 2 < chars[main])
