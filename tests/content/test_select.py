@@ -227,3 +227,14 @@ def test_a_lead_of_two_paragraphs_in_a_box_right_above_the_article_box_is_the_bo
     assert select_page(signals(rows))[0][1:].tolist() == [CONTENT] * 8
     lone = [("s", 0, "Headline of the story here"), ("p", 2, PARA), *[("p", 3, PARA)] * 6]
     assert select_page(signals(lone))[0][1] != CONTENT  # one paragraph of its own box: a caption, a byline
+
+
+def test_a_line_repeated_in_each_item_s_own_box_is_the_body_s() -> None:
+    rows = [("s", 0, "Headline of the story here"), *[("p", 2, PARA)] * 3]
+    for box in range(3, 7):
+        rows += [("h", 0, "A name"), ("r", box, "What inspired you to cook?"), ("p", box, PARA), ("r", 0, "Photo:"),
+                 ("p", box, PARA)]
+    role, _ = select_page(signals(rows))
+    questions = [i for i, (_, _, t) in enumerate(rows) if t.startswith("What")]
+    photos = [i for i, (_, _, t) in enumerate(rows) if t == "Photo:"]
+    assert (role[questions] == CONTENT).all() and (role[photos] != CONTENT).all()  # a label in no box stays one

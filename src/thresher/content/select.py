@@ -513,7 +513,7 @@ def select_page(s: BlockSignals, bodies: list | None = None,
     boxed = boxes and bool(s.box[first:last + 1][usable[first:last + 1]].any())  # the body's paragraphs have a box
     heading = _has(s, marks.HEADING) if flags else None
     lines = usable & _has(s, marks.LINES) if flags else s.prose  # <br>-broken lines or table rows that made the run
-    kept = _kept_repeats(s, first, last, home) if home else None
+    kept = _kept_repeats(s, usable, first, last, home) if home else None
     for i in range(first, last + 1):
         own = not s.foreign[i] and not s.elsewhere[i] and (not s.label[i] or (kept is not None and kept[i - first]))
         # a non-prose block inside the body is content only when it is not a lone label; in a boxed body, a short
@@ -588,9 +588,10 @@ def _home_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> int
     return home if counts[home] >= RUN_BOX_MIN else 0
 
 
-def _kept_repeats(s: BlockSignals, first: int, last: int, home: int) -> list[bool]:
+def _kept_repeats(s: BlockSignals, usable: np.ndarray, first: int, last: int, home: int) -> list[bool]:
     """Which blocks of the body (first..last) are its own although the page repeats them: lines strictly inside
-    the body that sit in its home box (`_home_box`). A list article repeats
+    the body that sit in its home box (`_home_box`), or in another box holding some of its paragraphs (the
+    interview questions of a list article whose items are boxes of their own). A list article repeats
     its labels under each item ("Portion Fix Containers: ...", "Eat every 2-3 hours"), a body may repeat a
     quote or a tweet's byline; a widget label repeated between the body's paragraphs sits in a box of its
     own, or in none (HTML; text pages have no boxes and keep every repeat a label)."""
@@ -599,7 +600,10 @@ def _kept_repeats(s: BlockSignals, first: int, last: int, home: int) -> list[boo
     if not home or not repeated[1:-1].any():
         return [False] * (last - first + 1)
     inbox = s.box[span] == home
-    kept = repeated & inbox
+    # ... or in a box holding paragraphs of the body (a list article's items, each in a box of its own, repeat
+    # one question each)
+    body_boxes = np.unique(s.box[span][usable[span]])
+    kept = repeated & (inbox | (np.isin(s.box[span], body_boxes) & (s.box[span] != 0)))
     # ... and so are sub-headings between two lines of that box ("Meal 1" in each plan); one between two boxes
     # ("Related articles" between sections) is a widget's
     kept[1:-1] |= repeated[1:-1] & _has(s, marks.HEADING)[span][1:-1] & inbox[:-2] & inbox[2:]
