@@ -13,6 +13,7 @@ from thresher.content.select import (
     CLOSING_LIST,
     CONTENT,
     OPENING_LIST,
+    STANDFIRST,
     BlockSignals,
     select_page,
 )
@@ -238,3 +239,13 @@ def test_a_line_repeated_in_each_item_s_own_box_is_the_body_s() -> None:
     questions = [i for i, (_, _, t) in enumerate(rows) if t.startswith("What")]
     photos = [i for i, (_, _, t) in enumerate(rows) if t == "Photo:"]
     assert (role[questions] == CONTENT).all() and (role[photos] != CONTENT).all()  # a label in no box stays one
+
+
+def test_a_long_line_under_the_h1_is_a_standfirst_only_when_it_reads_as_a_sentence() -> None:
+    head = [("1", 0, "Headline of the story here")]
+    body = [("p", 3, PARA)] * 4
+    byline = ("s", 0, "By JOHN SMITH, Associated Press Writer Thu Sep 22, 5:10 PM ET And More Words")
+    standfirst = ("f", 0, "the new rules will change how the city spends its money for the next ten years")
+    assert select_page(signals([*head, byline, *body]))[0][1] != CONTENT
+    role, why = select_page(signals([*head, standfirst, *body]))
+    assert role[1] == CONTENT and why[1] == STANDFIRST

@@ -645,9 +645,10 @@ def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) ->
     if len(h1):
         top = int(h1[-1])
         role[top], why[top] = CONTENT, HEADLINE
-        # a long line right above the body, under the <h1>, is its standfirst
+        # a long line right above the body, under the <h1>, is its standfirst when it reads as a sentence (not a
+        # byline or a dateline in title case)
         if (head > top and _headline_like(s, head) and s.nwords[head] >= STANDFIRST_MIN_WORDS
-                and not s.elsewhere[head]):
+                and s.fragment[head] and not s.elsewhere[head]):
             role[head], why[head] = CONTENT, STANDFIRST
         return
     if head >= 0 and _headline_like(s, head) and not s.elsewhere[head]:
