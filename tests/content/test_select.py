@@ -249,3 +249,15 @@ def test_a_long_line_under_the_h1_is_a_standfirst_only_when_it_reads_as_a_senten
     assert select_page(signals([*head, byline, *body]))[0][1] != CONTENT
     role, why = select_page(signals([*head, standfirst, *body]))
     assert role[1] == CONTENT and why[1] == STANDFIRST
+
+
+def test_key_points_set_as_a_list_of_prose_right_above_the_body_are_the_story_s() -> None:
+    points = [("b", 0, f"• Key point {k}: the story's own summary line runs on in a full sentence here.")
+              for k in range(4)]
+    rows = [("1", 0, "Headline of the story here"), *points, *[("p", 3, PARA)] * 8]
+    sig = signals(rows)
+    sig.prose[1:5] = True  # list items long enough to be prose
+    role, why = select_page(sig)
+    assert role[1:5].tolist() == [CONTENT] * 4 and why[1:5].tolist() == [OPENING_LIST] * 4
+    sig.prose[1:5] = False  # short items above the body: a menu, a list of other stories
+    assert (select_page(sig)[0][1:5] != CONTENT).all()

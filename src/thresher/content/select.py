@@ -530,7 +530,7 @@ def select_page(s: BlockSignals, bodies: list | None = None,
         role[ld], why[ld] = CONTENT, LD_TEXT
     start = _box_head(s, usable, first, home)
     role[start:first], why[start:first] = CONTENT, BOX_HEAD
-    if _page_has(s, marks.HAS_MAIN):
+    if flags:
         top = _opening_list(s, start)
         role[top:start], why[top:start] = CONTENT, OPENING_LIST
     h = start - 1  # the sub-heading right above the body: its first section's, or a headline set as <h2>
@@ -557,9 +557,10 @@ def select_page(s: BlockSignals, bodies: list | None = None,
 def _opening_list(s: BlockSignals, start: int) -> int:
     """The first block of a list right above the body (`start`, its first block) inside the article element:
     LIST_MIN_ITEMS list items or more of LIST_ITEM_MIN_WORDS words with nothing between (the console commands
-    a how-to opens with); `start` where there is none. Outside the article element a list above the body is a
-    menu or a summary of other stories."""
-    main = _has(s, marks.MAIN)
+    a how-to opens with), or on an HTML page that marks no article element, of items that are prose (the key
+    points a story opens with); `start` where there is none. Outside the article element a list above the body
+    is a menu or a summary of other stories, and so is a list of short items on a page without one."""
+    main = _has(s, marks.MAIN) if _page_has(s, marks.HAS_MAIN) else s.prose
     j = start - 1
     while j >= 0 and s.bullet[j] and main[j] and s.nwords[j] >= LIST_ITEM_MIN_WORDS and not (
             s.foreign[j] or s.label[j] or s.elsewhere[j]):
