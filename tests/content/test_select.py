@@ -261,3 +261,12 @@ def test_key_points_set_as_a_list_of_prose_right_above_the_body_are_the_story_s(
     assert role[1:5].tolist() == [CONTENT] * 4 and why[1:5].tolist() == [OPENING_LIST] * 4
     sig.prose[1:5] = False  # short items above the body: a menu, a list of other stories
     assert (select_page(sig)[0][1:5] != CONTENT).all()
+
+
+def test_the_box_head_goes_up_through_a_list_between_lines_of_the_home_box() -> None:
+    rows = [("1", 0, "Headline of the story here"), ("s", 0, "October 5, 2018"), ("f", 3, "What is new in this pack?"),
+            *[("b", 0, f"• New tasks number {k}") for k in range(4)], ("f", 3, "Try something new this weekend"),
+            ("s", 3, "For whom?"), *[("p", 3, PARA)] * 4]
+    role, why = select_page(signals(rows))
+    assert role[2:9].tolist() == [CONTENT] * 7 and why[2] == BOX_HEAD
+    assert role[1] != CONTENT  # above the home box's first line: not the body's

@@ -570,12 +570,17 @@ def _opening_list(s: BlockSignals, start: int) -> int:
 
 def _box_head(s: BlockSignals, usable: np.ndarray, first: int, home: int) -> int:
     """The first block of the lines of the body's home box right above its first paragraph (a lead set as
-    short lines, a Japanese blog's first sentence), up to a block of another box, a paragraph of a run, or a
-    block that is not this article's; `first` where there is none (HTML; text pages have no boxes)."""
-    j = first - 1
-    while home and j >= 0 and s.box[j] == home and not (usable[j] or s.foreign[j] or s.elsewhere[j] or s.label[j]):
+    short lines, a Japanese blog's first sentence), and of what lies between them in no box (a list: its items
+    have no box), up to a block of another box, a paragraph of a run, or a block that is not this article's (a
+    sentence the page repeats is, as in the body: a call to action closing both the lead and the article);
+    `first` where there is none (HTML; text pages have no boxes)."""
+    j, start = first - 1, first
+    while home and j >= 0 and s.box[j] in (0, home) and not (
+            usable[j] or s.foreign[j] or s.elsewhere[j] or (s.label[j] and not (s.repeated[j] and s.fragment[j]))):
+        if s.box[j] == home:
+            start = j
         j -= 1
-    return j + 1
+    return start
 
 
 def _home_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> int:
