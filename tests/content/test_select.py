@@ -270,3 +270,12 @@ def test_the_box_head_goes_up_through_a_list_between_lines_of_the_home_box() -> 
     role, why = select_page(signals(rows))
     assert role[2:9].tolist() == [CONTENT] * 7 and why[2] == BOX_HEAD
     assert role[1] != CONTENT  # above the home box's first line: not the body's
+
+
+def test_a_long_paragraph_in_no_box_right_above_the_article_box_is_its_lead() -> None:
+    lead = " ".join(["The lead of the story runs on for more than twenty words in one long sentence here,"] * 2)
+    rows = [("1", 0, "Headline of the story here"), ("p", 0, lead), *[("p", 3, PARA)] * 6]
+    assert select_page(signals(rows))[0][1] == CONTENT
+    teaser = [("1", 0, "Headline of the story here"),
+              ("p", 0, "Two people in China have been diagnosed, officials said..."), *[("p", 3, PARA)] * 6]
+    assert select_page(signals(teaser))[0][1] != CONTENT  # one short line of another story

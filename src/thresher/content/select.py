@@ -102,6 +102,7 @@ BOX_MINOR_PARAS = 2  # a box of this many paragraphs at most, at a body's edge, 
 BRIDGE_GAP = 8  # a body goes on across this many short blocks (an embed, a box) ...
 BRIDGE_SHARE = 0.2  # ... to a run that weighs at least this share of the body's main run
 BRIDGE_MIN_BLOCKS = 3  # ... and has this many paragraphs (a teaser has one or two)
+LEAD_MIN_WORDS = 20  # a paragraph in no box right above the article box this long is its lead (shorter: a teaser)
 BOX_TAIL_MIN_PARAS = 2  # the body's last box holds this many of its paragraphs: the lines of that box after it go on
 LINES_MIN = 3  # lines of one <br>-broken paragraph or table rows inside the article element, this many ...
 LINES_MIN_WORDS = 15  # ... holding this many words, make a run as a paragraph does
@@ -308,7 +309,9 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
     the body is cut to its first and last paragraph, and goes on after it
     through paragraphs of other known boxes with nothing between (the body
     continued in a sibling element), and before it through those of boxes
-    holding two of them or more (a lead set apart); else, when the article
+    holding two of them or more, then one paragraph in no box of
+    LEAD_MIN_WORDS or more (a lead set apart: in its own element, or as text
+    of a ``<div>``); else, when the article
     box holds more than BOX_MINOR_PARAS paragraphs (a page that wraps each
     paragraph in its own element has no such box),
     paragraphs at the body's edges that sit alone in a small box of their own
@@ -335,9 +338,12 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
         lo, hi = int(inside[0]), int(inside[-1])
         # ... and on to the paragraphs of known boxes right after it (the body goes on in a sibling element), and
         # right before it in boxes of two paragraphs or more, not list items (a lead set apart; a lone paragraph
-        # there is a caption or a byline)
+        # there is a caption or a byline), then a long paragraph in no box (a lead as a <div>'s text)
         while (lo > 0 and own[lo - 1] == own[lo] - 1 and boxes[lo - 1] and paras[boxes[lo - 1]] >= 2
                and not s.bullet[own[lo - 1]]):
+            lo -= 1
+        if (lo > 0 and own[lo - 1] == own[lo] - 1 and not boxes[lo - 1] and not s.bullet[own[lo - 1]]
+                and s.nwords[own[lo - 1]] >= LEAD_MIN_WORDS):
             lo -= 1
         while hi < len(own) - 1 and own[hi + 1] == own[hi] + 1 and boxes[hi + 1]:
             hi += 1
