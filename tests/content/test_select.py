@@ -12,6 +12,7 @@ from thresher.content.select import (
     CLOSING,
     CLOSING_LIST,
     CONTENT,
+    HEADLINE,
     OPENING_LIST,
     STANDFIRST,
     BlockSignals,
@@ -279,3 +280,15 @@ def test_a_long_paragraph_in_no_box_right_above_the_article_box_is_its_lead() ->
     teaser = [("1", 0, "Headline of the story here"),
               ("p", 0, "Two people in China have been diagnosed, officials said..."), *[("p", 3, PARA)] * 6]
     assert select_page(signals(teaser))[0][1] != CONTENT  # one short line of another story
+
+
+def test_without_an_h1_the_line_repeating_the_title_above_the_body_is_the_headline() -> None:
+    rows = [("s", 0, "Site menu here"), ("s", 0, "New car sales plunge in October"), ("s", 0, "Back to Gallery"),
+            *[("p", 3, PARA)] * 4]
+    sig = signals(rows)
+    sig.mark[1] |= marks.TITLE
+    role, why = select_page(sig)
+    assert role[1] == CONTENT and why[1] == HEADLINE and role[2] != CONTENT
+    text = signals([(k, 0, t) for k, _, t in rows])
+    text.mark[1] |= marks.TITLE
+    assert select_page(text)[1][2] == HEADLINE  # a text page: the line right above the body

@@ -556,7 +556,7 @@ def select_page(s: BlockSignals, bodies: list | None = None,
             and not s.elsewhere[tail] and not s.box[last]
             and not (tail + 1 < n and s.repeated[tail + 1] and s.bullet[tail + 1] and not s.prose[tail + 1])):
         role[tail], why[tail] = CONTENT, CLOSING
-    _headline(s, first, role, why)
+    _headline(s, first, role, why, boxes)
     return role, why
 
 
@@ -641,11 +641,14 @@ def body_span(s: BlockSignals) -> tuple[np.ndarray, int, int] | None:
     return usable, first, last
 
 
-def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) -> None:
+def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray, html: bool) -> None:
     """Mark the headline (and standfirst) above the body that starts at `first`.
 
-    The page's own <h1> before the body is the headline wherever it sits; else
-    the short line just above the body, after at most MAX_HEAD_SKIP chrome labels.
+    The page's own <h1> before the body is the headline wherever it sits; else,
+    on an HTML page (`html`), the last line repeating its <title> at most
+    H1_REACH blocks above the body (not the "Back to Gallery", byline or dateline
+    right above it); else the short line just above the body, after at most
+    MAX_HEAD_SKIP chrome labels.
     """
     head = first - 1
     skipped = 0
@@ -662,6 +665,12 @@ def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) ->
         if (head > top and _headline_like(s, head) and s.nwords[head] >= STANDFIRST_MIN_WORDS
                 and s.fragment[head] and not s.elsewhere[head]):
             role[head], why[head] = CONTENT, STANDFIRST
+        return
+    titled = np.flatnonzero(_has(s, marks.TITLE)[:first] & ~s.foreign[:first] & ~s.elsewhere[:first]
+                            & (s.nwords[:first] >= HEADLINE_MIN_WORDS)) if html else []
+    if len(titled) and first - int(titled[-1]) <= H1_REACH:  # the line above the body that repeats the <title>
+        top = int(titled[-1])
+        role[top], why[top] = CONTENT, HEADLINE
         return
     if head >= 0 and _headline_like(s, head) and not s.elsewhere[head]:
         role[head], why[head] = CONTENT, HEADLINE
