@@ -413,9 +413,10 @@ def _home_reach(s: BlockSignals, first: int, last: int, home: int) -> int:
     """The body's last block, moved on to the last paragraph of its home box further down the page: two
     paragraphs of one element hold everything between them, so the body goes on through what its own element
     holds (a list article's items set as boxes of products, a meal plan whose paragraphs the page repeats), up
-    to a block of another box or another article's content (HTML; text pages have no boxes)."""
+    to a block of another box, another article's content, or a paragraph other pages carry (a newsletter box, a
+    site footer) (HTML; text pages have no boxes)."""
     n, j, end = len(s.prose), last + 1, last
-    while j < n and s.box[j] in (0, home) and not s.elsewhere[j]:
+    while j < n and s.box[j] in (0, home) and not (s.elsewhere[j] or (s.foreign[j] and s.prose[j])):
         if s.box[j] == home and s.prose[j] and not s.foreign[j]:
             end = j
         j += 1
