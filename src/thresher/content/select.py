@@ -31,18 +31,21 @@ where the page marks its article element, only prose inside it makes a run;
 where its JSON-LD gives the article text, the lines of that text weigh more
 and are content wherever they sit; the box (a paragraph's parent element)
 holds a body together across captions and embeds and cuts comments off its
-edges, and carries it on to the last paragraph of its home box (the box of
-most of its paragraphs) however far down, with no other box between (one
-element holds all between two of its paragraphs: a list of product boxes);
-the lines of the body's box right after it are its own (a list of
-dates), and so are those of its home box right above it; a short line in no
-box inside it is a caption, and a line of another box after it is end
-matter, not a closing sentence. Lines the page repeats are the body's own
-inside its box (a list article's labels), and so is a line of any length
-of its home box. A paragraph set as lines (``<br>``) or a table inside the
-article element makes a run as a paragraph does; a sub-heading over a list
-of teasers, each in a box of its own, ends the body. Text pages have only the
-title-repeat mark and no boxes.
+edges (keeping a lead set apart right above it), and carries it on to the
+last paragraph of its home box (the box of most of its paragraphs) however
+far down, with no other box between (one element holds all between two of
+its paragraphs: a list of product boxes); the lines of the body's box right
+after it are its own (a list of dates), and so are those of its home box
+right above it, with a list between them; a short line in no box inside it
+is a caption, and a line of another box after it is end matter, not a
+closing sentence. Lines the page repeats are the body's own inside its boxes
+(a list article's labels), and so is a line of any length of its home box.
+A paragraph set as lines (``<br>``) or a table inside the article element
+makes a run as a paragraph does; a sub-heading over a list of teasers, each
+in a box of its own, ends the body; a list of prose items right above it
+opens it (key points). Without an ``<h1>`` the headline is the line repeating
+the ``<title>``; a standfirst under either reads as a sentence (not a
+byline). Text pages have only the title-repeat mark and no boxes.
 
 The cross-page stages decide the signals (`foreign`, `elsewhere`, `label`,
 `weight`); this module is the pure per-page core and knows nothing of shards
