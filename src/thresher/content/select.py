@@ -44,7 +44,7 @@ A paragraph set as lines (``<br>``) or a table inside the article element
 makes a run as a paragraph does; a sub-heading over a list of teasers, each
 in a box of its own, ends the body; a list of prose items right above it
 opens it (key points). Without an ``<h1>`` the headline is the line repeating
-the ``<title>``; a standfirst under either reads as a sentence (not a
+the ``<title>``; a standfirst under the ``<h1>`` reads as a sentence (not a
 byline). Text pages have only the title-repeat mark and no boxes.
 
 The cross-page stages decide the signals (`foreign`, `elsewhere`, `label`,
