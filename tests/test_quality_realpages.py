@@ -29,7 +29,7 @@ def test_aeb_html_floor(tmp_path: Path) -> None:
     shared = shared_or_skip()
     rp = _realpages()
     r = rp.bench_aeb_html(rp.load_scorer(shared), shared / "data" / "aeb", tmp_path, 2, 0)
-    assert r["official"]["f1"] >= 0.955, r["official"]
+    assert r["official"]["f1"] >= 0.965, r["official"]
 
 
 def test_aeb_text_dump_floors(tmp_path: Path) -> None:
@@ -50,6 +50,6 @@ def test_big9_floor(tmp_path: Path) -> None:
     shared = shared_or_skip()
     rp = _realpages()
     r = rp.bench_big9(rp.load_scorer(shared), shared / "data" / "big9", tmp_path, 2, 0, None)
-    assert r["overall"]["thresher"]["f1"] >= 0.969, r["overall"]
+    assert r["overall"]["thresher"]["f1"] >= 0.975, r["overall"]
     ahead = [site for site, f1 in TRAFILATURA_BIG9.items() if r["sites"][site]["thresher"]["f1"] > f1]
     assert len(ahead) >= 8, ahead  # measured 9 of 9; arstechnica leads by 0.001 only

@@ -12,7 +12,9 @@ from thresher.content.select import (
     CLOSING,
     CLOSING_LIST,
     CONTENT,
+    HEADLINE,
     OPENING_LIST,
+    STANDFIRST,
     BlockSignals,
     select_page,
 )
@@ -207,3 +209,86 @@ def test_a_list_right_above_the_body_inside_the_article_element_is_the_article_s
     role, why = select_page(signals(rows, marks.HAS_MAIN))
     assert role[2:6].tolist() == [CONTENT] * 4 and why[2:6].tolist() == [OPENING_LIST] * 4
     assert (select_page(signals(rows))[0][2:6] != CONTENT).all()  # no article element: a menu, a summary
+
+
+def test_the_body_goes_on_to_the_last_paragraph_of_its_home_box() -> None:
+    product = [("h", 0, "A product of the list"), ("f", 0, "It has a feature worth its price."), ("r", 0, "Buy Now")]
+    rows = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 2, *product * 20,
+            ("p", 3, PARA), ("s", 0, "Tags: Deals"), ("p", 5, PARA)]
+    role, why = select_page(signals(rows))
+    last = len(rows) - 3
+    assert role[last] == CONTENT and why[last] == BODY  # 60 blocks on (BOX_REACH: 40): the same element holds it
+    assert role[3] == CONTENT and role[5] != CONTENT  # ... and its sub-headings between, not its labels
+    assert role[last + 2] != CONTENT  # a paragraph of another box after it is not the body's
+    other = [*rows[:-3], ("p", 4, PARA), ("p", 3, PARA)]
+    assert select_page(signals(other))[0][-1] != CONTENT  # a paragraph of another box between: the element ended
+
+
+def test_a_lead_of_two_paragraphs_in_a_box_right_above_the_article_box_is_the_body_s() -> None:
+    rows = [("s", 0, "Headline of the story here"), *[("p", 2, PARA)] * 2, *[("p", 3, PARA)] * 6]
+    assert select_page(signals(rows))[0][1:].tolist() == [CONTENT] * 8
+    lone = [("s", 0, "Headline of the story here"), ("p", 2, PARA), *[("p", 3, PARA)] * 6]
+    assert select_page(signals(lone))[0][1] != CONTENT  # one paragraph of its own box: a caption, a byline
+
+
+def test_a_line_repeated_in_each_item_s_own_box_is_the_body_s() -> None:
+    rows = [("s", 0, "Headline of the story here"), *[("p", 2, PARA)] * 3]
+    for box in range(3, 7):
+        rows += [("h", 0, "A name"), ("r", box, "What inspired you to cook?"), ("p", box, PARA), ("r", 0, "Photo:"),
+                 ("p", box, PARA)]
+    role, _ = select_page(signals(rows))
+    questions = [i for i, (_, _, t) in enumerate(rows) if t.startswith("What")]
+    photos = [i for i, (_, _, t) in enumerate(rows) if t == "Photo:"]
+    assert (role[questions] == CONTENT).all() and (role[photos] != CONTENT).all()  # a label in no box stays one
+
+
+def test_a_long_line_under_the_h1_is_a_standfirst_only_when_it_reads_as_a_sentence() -> None:
+    head = [("1", 0, "Headline of the story here")]
+    body = [("p", 3, PARA)] * 4
+    byline = ("s", 0, "By JOHN SMITH, Associated Press Writer Thu Sep 22, 5:10 PM ET And More Words")
+    standfirst = ("f", 0, "the new rules will change how the city spends its money for the next ten years")
+    assert select_page(signals([*head, byline, *body]))[0][1] != CONTENT
+    role, why = select_page(signals([*head, standfirst, *body]))
+    assert role[1] == CONTENT and why[1] == STANDFIRST
+
+
+def test_key_points_set_as_a_list_of_prose_right_above_the_body_are_the_story_s() -> None:
+    points = [("b", 0, f"• Key point {k}: the story's own summary line runs on in a full sentence here.")
+              for k in range(4)]
+    rows = [("1", 0, "Headline of the story here"), *points, *[("p", 3, PARA)] * 8]
+    sig = signals(rows)
+    sig.prose[1:5] = True  # list items long enough to be prose
+    role, why = select_page(sig)
+    assert role[1:5].tolist() == [CONTENT] * 4 and why[1:5].tolist() == [OPENING_LIST] * 4
+    sig.prose[1:5] = False  # short items above the body: a menu, a list of other stories
+    assert (select_page(sig)[0][1:5] != CONTENT).all()
+
+
+def test_the_box_head_goes_up_through_a_list_between_lines_of_the_home_box() -> None:
+    rows = [("1", 0, "Headline of the story here"), ("s", 0, "October 5, 2018"), ("f", 3, "What is new in this pack?"),
+            *[("b", 0, f"• New tasks number {k}") for k in range(4)], ("f", 3, "Try something new this weekend"),
+            ("s", 3, "For whom?"), *[("p", 3, PARA)] * 4]
+    role, why = select_page(signals(rows))
+    assert role[2:9].tolist() == [CONTENT] * 7 and why[2] == BOX_HEAD
+    assert role[1] != CONTENT  # above the home box's first line: not the body's
+
+
+def test_a_long_paragraph_in_no_box_right_above_the_article_box_is_its_lead() -> None:
+    lead = " ".join(["The lead of the story runs on for more than twenty words in one long sentence here,"] * 2)
+    rows = [("1", 0, "Headline of the story here"), ("p", 0, lead), *[("p", 3, PARA)] * 6]
+    assert select_page(signals(rows))[0][1] == CONTENT
+    teaser = [("1", 0, "Headline of the story here"),
+              ("p", 0, "Two people in China have been diagnosed, officials said..."), *[("p", 3, PARA)] * 6]
+    assert select_page(signals(teaser))[0][1] != CONTENT  # one short line of another story
+
+
+def test_without_an_h1_the_line_repeating_the_title_above_the_body_is_the_headline() -> None:
+    rows = [("s", 0, "Site menu here"), ("s", 0, "New car sales plunge in October"), ("s", 0, "Back to Gallery"),
+            *[("p", 3, PARA)] * 4]
+    sig = signals(rows)
+    sig.mark[1] |= marks.TITLE
+    role, why = select_page(sig)
+    assert role[1] == CONTENT and why[1] == HEADLINE and role[2] != CONTENT
+    text = signals([(k, 0, t) for k, _, t in rows])
+    text.mark[1] |= marks.TITLE
+    assert select_page(text)[1][2] == HEADLINE  # a text page: the line right above the body

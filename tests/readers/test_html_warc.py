@@ -60,10 +60,9 @@ def test_one_line_per_block_and_no_markup_text():
     assert "The first paragraph of the article, long enough to be prose, runs on here." in ls
     assert any(s.startswith("The second paragraph has bold and a link inside it") for s in ls)
     assert "• one list item" in ls and "• another list item" in ls
-    assert "A caption under the photo" in ls
     assert any("cell a" in s and "cell b" in s for s in ls)
     for gone in ("script text", "color: red", "a comment", "Enable JavaScript", "template text", "alt text",
-                 "Home", "Site banner", "Copyright footer"):
+                 "Home", "Site banner", "Copyright footer", "A caption under the photo"):
         assert gone not in got.text, gone
 
 
@@ -107,7 +106,7 @@ def test_a_quote_inside_the_body_shares_its_box_and_a_caption_does_not():
 
     page = ("<html><body><div><p>The first paragraph of the body, long enough to be prose here.</p>"
             "<blockquote class='post'><p>An embedded post quoted in the body.</p></blockquote>"
-            "<div class='wp-caption'><p>A photo caption under a picture.</p></div>"
+            "<figure><p>A photo caption under a picture.</p></figure>"
             "<p>The second paragraph of the body, long enough to be prose too.</p></div>"
             "<div><div><div><p>A comment far from the body.</p></div></div></div></body></html>")
     got = html_to_text(page)
@@ -119,9 +118,22 @@ def test_a_quote_inside_the_body_shares_its_box_and_a_caption_does_not():
     assert box["A comment far from the body."] != body
 
 
+def test_photo_captions_are_dropped_by_tag_or_class_name():
+    page = ("<html><body class='f_caption_muted_videos_on'><div class='has-caption'><p>The first paragraph of the "
+            "body, long enough to be prose here.</p>"
+            "<div class='wp-caption'><img src='a.jpg'><p class='wp-caption-text'>A photo caption in a box.</p></div>"
+            "<span class='media-caption__text'>A caption span under a picture</span>"
+            "<p class='photo_caption'>A caption paragraph (Image: GETTY)</p>"
+            "<p>The second paragraph of the body, long enough to be prose too.</p></div></body></html>")
+    ls = lines(html_to_text(page).text)
+    assert ls == ["The first paragraph of the body, long enough to be prose here.",
+                  "The second paragraph of the body, long enough to be prose too."]
+
+
 def test_boilerplate_markup_kept_when_asked():
     got = html_to_text(ARTICLE, boilerplate=False)
     assert "Copyright footer" in got.text and "Site banner" in got.text
+    assert "A caption under the photo" in got.text
     assert "script text" not in got.text
 
 

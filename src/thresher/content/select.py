@@ -31,15 +31,21 @@ where the page marks its article element, only prose inside it makes a run;
 where its JSON-LD gives the article text, the lines of that text weigh more
 and are content wherever they sit; the box (a paragraph's parent element)
 holds a body together across captions and embeds and cuts comments off its
-edges; the lines of the body's box right after it are its own (a list of
-dates), and so are those of its home box right above it; a short line in no
-box inside it is a caption, and a line of another box after it is end
-matter, not a closing sentence. Lines the page repeats are the body's own
-inside its box (a list article's labels), and so is a line of any length
-of its home box. A paragraph set as lines (``<br>``) or a table inside the
-article element makes a run as a paragraph does; a sub-heading over a list
-of teasers, each in a box of its own, ends the body. Text pages have only the
-title-repeat mark and no boxes.
+edges (keeping a lead set apart right above it), and carries it on to the
+last paragraph of its home box (the box of most of its paragraphs) however
+far down, with no other box between (one element holds all between two of
+its paragraphs: a list of product boxes); the lines of the body's box right
+after it are its own (a list of dates), and so are those of its home box
+right above it, with a list between them; a short line in no box inside it
+is a caption, and a line of another box after it is end matter, not a
+closing sentence. Lines the page repeats are the body's own inside its boxes
+(a list article's labels), and so is a line of any length of its home box.
+A paragraph set as lines (``<br>``) or a table inside the article element
+makes a run as a paragraph does; a sub-heading over a list of teasers, each
+in a box of its own, ends the body; a list of prose items right above it
+opens it (key points). Without an ``<h1>`` the headline is the line repeating
+the ``<title>``; a standfirst under the ``<h1>`` reads as a sentence (not a
+byline). Text pages have only the title-repeat mark and no boxes.
 
 The cross-page stages decide the signals (`foreign`, `elsewhere`, `label`,
 `weight`); this module is the pure per-page core and knows nothing of shards
@@ -100,6 +106,7 @@ BOX_MINOR_PARAS = 2  # a box of this many paragraphs at most, at a body's edge, 
 BRIDGE_GAP = 8  # a body goes on across this many short blocks (an embed, a box) ...
 BRIDGE_SHARE = 0.2  # ... to a run that weighs at least this share of the body's main run
 BRIDGE_MIN_BLOCKS = 3  # ... and has this many paragraphs (a teaser has one or two)
+LEAD_MIN_WORDS = 20  # a paragraph in no box right above the article box this long is its lead (shorter: a teaser)
 BOX_TAIL_MIN_PARAS = 2  # the body's last box holds this many of its paragraphs: the lines of that box after it go on
 LINES_MIN = 3  # lines of one <br>-broken paragraph or table rows inside the article element, this many ...
 LINES_MIN_WORDS = 15  # ... holding this many words, make a run as a paragraph does
@@ -350,7 +357,10 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
     the table is not the article's box), is the article's. When it holds BOX_SHARE of the body,
     the body is cut to its first and last paragraph, and goes on after it
     through paragraphs of other known boxes with nothing between (the body
-    continued in a sibling element); else, when the article
+    continued in a sibling element), and before it through those of boxes
+    holding two of them or more, then one paragraph in no box of
+    LEAD_MIN_WORDS or more (a lead set apart: in its own element, or as text
+    of a ``<div>``); else, when the article
     box holds more than BOX_MINOR_PARAS paragraphs (a page that wraps each
     paragraph in its own element has no such box),
     paragraphs at the body's edges that sit alone in a small box of their own
@@ -374,11 +384,19 @@ def _trim_to_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> 
         return first, last
     if chars[main] >= BOX_SHARE * float(weights.sum()):  # the article box holds most of the body: cut to it
         inside = _nonzero(boxes == main)
-        hi = int(inside[-1])
-        # ... and on to the paragraphs of known boxes right after it (the body goes on in a sibling element)
+        lo, hi = int(inside[0]), int(inside[-1])
+        # ... and on to the paragraphs of known boxes right after it (the body goes on in a sibling element), and
+        # right before it in boxes of two paragraphs or more, not list items (a lead set apart; a lone paragraph
+        # there is a caption or a byline), then a long paragraph in no box (a lead as a <div>'s text)
+        while (lo > 0 and own[lo - 1] == own[lo] - 1 and boxes[lo - 1] and paras[boxes[lo - 1]] >= 2
+               and not s.bullet[own[lo - 1]]):
+            lo -= 1
+        if (lo > 0 and own[lo - 1] == own[lo] - 1 and not boxes[lo - 1] and not s.bullet[own[lo - 1]]
+                and s.nwords[own[lo - 1]] >= LEAD_MIN_WORDS):
+            lo -= 1
         while hi < len(own) - 1 and own[hi + 1] == own[hi] + 1 and boxes[hi + 1]:
             hi += 1
-        return int(own[inside[0]]), int(own[hi])
+        return int(own[lo]), int(own[hi])
     if paras[main] <= BOX_MINOR_PARAS:  # no box holds more than a comment would: boxes tell nothing here
         return first, last
     minor = (boxes != 0) & (boxes != main) & (paras[boxes] <= BOX_MINOR_PARAS) & (chars[boxes] * 2 < chars[main])
@@ -438,6 +456,20 @@ def _trim_link_list(s: BlockSignals, usable: np.ndarray, first: int, last: int) 
         return last
     between = slice(int(own[k]) + 1, int(own[k + 1]))
     return int(own[k]) if (~s.bullet[between] & ~s.fragment[between] & ~_has(s, marks.HEADING)[between]).any() else last
+
+
+def _home_reach(s: BlockSignals, first: int, last: int, home: int) -> int:
+    """The body's last block, moved on to the last paragraph of its home box further down the page: two
+    paragraphs of one element hold everything between them, so the body goes on through what its own element
+    holds (a list article's items set as boxes of products, a meal plan whose paragraphs the page repeats), up
+    to a block of another box, another article's content, or a paragraph other pages carry (a newsletter box, a
+    site footer) (HTML; text pages have no boxes)."""
+    n, j, end = len(s.prose), last + 1, last
+    while j < n and s.box[j] in (0, home) and not (s.elsewhere[j] or (s.foreign[j] and s.prose[j])):
+        if s.box[j] == home and s.prose[j] and not s.foreign[j]:
+            end = j
+        j += 1
+    return end
 
 
 def _box_tail(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> int:
@@ -530,12 +562,14 @@ def select_page(s: BlockSignals, bodies: list | None = None,
     last = _trim_link_list(s, usable, first, last)
     if flags and boxes:
         last = _teaser_section(s, usable, first, last)
+    home = _home_box(s, usable, first, last) if boxes else 0
+    if home:
+        last = _home_reach(s, first, last, home)
     bar = _link_bar(s, first, last)
     boxed = boxes and bool(s.box[first:last + 1][usable[first:last + 1]].any())  # the body's paragraphs have a box
     heading = _has(s, marks.HEADING) if flags else None
     lines = usable & _has(s, marks.LINES) if flags else s.prose  # <br>-broken lines or table rows that made the run
-    home = _home_box(s, usable, first, last) if boxes else 0
-    kept = _kept_repeats(s, first, last, home) if home else [False] * (last - first + 1)
+    kept = _kept_repeats(s, usable, first, last, home) if home else [False] * (last - first + 1)
     span = slice(first, last + 1)  # Python lists: a numpy scalar read costs 3-4 times a list's
     theirs = (s.foreign[span] | s.elsewhere[span]).tolist()
     label, prose, bullet, box = s.label[span].tolist(), (s.prose[span] | lines[span]).tolist(), \
@@ -558,7 +592,7 @@ def select_page(s: BlockSignals, bodies: list | None = None,
         role[ld], why[ld] = CONTENT, LD_TEXT
     start = _box_head(s, usable, first, home)
     role[start:first], why[start:first] = CONTENT, BOX_HEAD
-    if _page_has(s, marks.HAS_MAIN):
+    if flags:
         top = _opening_list(s, start)
         role[top:start], why[top:start] = CONTENT, OPENING_LIST
     h = start - 1  # the sub-heading right above the body: its first section's, or a headline set as <h2>
@@ -578,7 +612,7 @@ def select_page(s: BlockSignals, bodies: list | None = None,
             and not s.elsewhere[tail] and not s.box[last]
             and not (tail + 1 < n and s.repeated[tail + 1] and s.bullet[tail + 1] and not s.prose[tail + 1])):
         role[tail], why[tail] = CONTENT, CLOSING
-    _headline(s, first, role, why)
+    _headline(s, first, role, why, boxes)
     return role, why
 
 
@@ -597,9 +631,10 @@ def _roles_outside(s: BlockSignals, has_main: np.ndarray) -> tuple[np.ndarray, n
 def _opening_list(s: BlockSignals, start: int) -> int:
     """The first block of a list right above the body (`start`, its first block) inside the article element:
     LIST_MIN_ITEMS list items or more of LIST_ITEM_MIN_WORDS words with nothing between (the console commands
-    a how-to opens with); `start` where there is none. Outside the article element a list above the body is a
-    menu or a summary of other stories."""
-    main = _has(s, marks.MAIN)
+    a how-to opens with), or on an HTML page that marks no article element, of items that are prose (the key
+    points a story opens with); `start` where there is none. Outside the article element a list above the body
+    is a menu or a summary of other stories, and so is a list of short items on a page without one."""
+    main = _has(s, marks.MAIN) if _page_has(s, marks.HAS_MAIN) else s.prose
     j = start - 1
     while j >= 0 and s.bullet[j] and main[j] and s.nwords[j] >= LIST_ITEM_MIN_WORDS and not (
             s.foreign[j] or s.label[j] or s.elsewhere[j]):
@@ -609,12 +644,17 @@ def _opening_list(s: BlockSignals, start: int) -> int:
 
 def _box_head(s: BlockSignals, usable: np.ndarray, first: int, home: int) -> int:
     """The first block of the lines of the body's home box right above its first paragraph (a lead set as
-    short lines, a Japanese blog's first sentence), up to a block of another box, a paragraph of a run, or a
-    block that is not this article's; `first` where there is none (HTML; text pages have no boxes)."""
-    j = first - 1
-    while home and j >= 0 and s.box[j] == home and not (usable[j] or s.foreign[j] or s.elsewhere[j] or s.label[j]):
+    short lines, a Japanese blog's first sentence), and of what lies between them in no box (a list: its items
+    have no box), up to a block of another box, a paragraph of a run, or a block that is not this article's (a
+    sentence the page repeats is, as in the body: a call to action closing both the lead and the article);
+    `first` where there is none (HTML; text pages have no boxes)."""
+    j, start = first - 1, first
+    while home and j >= 0 and s.box[j] in (0, home) and not (
+            usable[j] or s.foreign[j] or s.elsewhere[j] or (s.label[j] and not (s.repeated[j] and s.fragment[j]))):
+        if s.box[j] == home:
+            start = j
         j -= 1
-    return j + 1
+    return start
 
 
 def _home_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> int:
@@ -628,9 +668,10 @@ def _home_box(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> int
     return home if counts[home] >= RUN_BOX_MIN else 0
 
 
-def _kept_repeats(s: BlockSignals, first: int, last: int, home: int) -> list[bool]:
+def _kept_repeats(s: BlockSignals, usable: np.ndarray, first: int, last: int, home: int) -> list[bool]:
     """Which blocks of the body (first..last) are its own although the page repeats them: lines strictly inside
-    the body that sit in its home box (`_home_box`). A list article repeats
+    the body that sit in its home box (`_home_box`), or in another box holding some of its paragraphs (the
+    interview questions of a list article whose items are boxes of their own). A list article repeats
     its labels under each item ("Portion Fix Containers: ...", "Eat every 2-3 hours"), a body may repeat a
     quote or a tweet's byline; a widget label repeated between the body's paragraphs sits in a box of its
     own, or in none (HTML; text pages have no boxes and keep every repeat a label)."""
@@ -639,7 +680,10 @@ def _kept_repeats(s: BlockSignals, first: int, last: int, home: int) -> list[boo
     if not home or not repeated[1:-1].any():
         return [False] * (last - first + 1)
     inbox = s.box[span] == home
-    kept = repeated & inbox
+    # ... or in a box holding paragraphs of the body (a list article's items, each in a box of its own, repeat
+    # one question each)
+    body_boxes = np.unique(s.box[span][usable[span]])
+    kept = repeated & (inbox | (np.isin(s.box[span], body_boxes) & (s.box[span] != 0)))
     # ... and so are sub-headings between two lines of that box ("Meal 1" in each plan); one between two boxes
     # ("Related articles" between sections) is a widget's
     kept[1:-1] |= repeated[1:-1] & _has(s, marks.HEADING)[span][1:-1] & inbox[:-2] & inbox[2:]
@@ -666,11 +710,14 @@ def body_span(s: BlockSignals, boxes: bool | None = None) -> tuple[np.ndarray, i
     return usable, first, last
 
 
-def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) -> None:
+def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray, html: bool) -> None:
     """Mark the headline (and standfirst) above the body that starts at `first`.
 
-    The page's own <h1> before the body is the headline wherever it sits; else
-    the short line just above the body, after at most MAX_HEAD_SKIP chrome labels.
+    The page's own <h1> before the body is the headline wherever it sits; else,
+    on an HTML page (`html`), the last line repeating its <title> at most
+    H1_REACH blocks above the body (not the "Back to Gallery", byline or dateline
+    right above it); else the short line just above the body, after at most
+    MAX_HEAD_SKIP chrome labels.
     """
     head = first - 1
     skipped = 0
@@ -681,10 +728,17 @@ def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) ->
     if len(h1):
         top = int(h1[-1])
         role[top], why[top] = CONTENT, HEADLINE
-        # a long line right above the body, under the <h1>, is its standfirst
+        # a long line right above the body, under the <h1>, is its standfirst when it reads as a sentence (not a
+        # byline or a dateline in title case)
         if (head > top and _headline_like(s, head) and s.nwords[head] >= STANDFIRST_MIN_WORDS
-                and not s.elsewhere[head]):
+                and s.fragment[head] and not s.elsewhere[head]):
             role[head], why[head] = CONTENT, STANDFIRST
+        return
+    titled = _nonzero(_has(s, marks.TITLE)[:first] & ~s.foreign[:first] & ~s.elsewhere[:first]
+                        & (s.nwords[:first] >= HEADLINE_MIN_WORDS)) if html else []
+    if len(titled) and first - int(titled[-1]) <= H1_REACH:  # the line above the body that repeats the <title>
+        top = int(titled[-1])
+        role[top], why[top] = CONTENT, HEADLINE
         return
     if head >= 0 and _headline_like(s, head) and not s.elsewhere[head]:
         role[head], why[head] = CONTENT, HEADLINE

@@ -12,7 +12,9 @@ Markup that is never text is dropped (``<script>``, ``<style>``,
 ``<noscript>``, ``<template>``, comments, hidden elements), and so is markup
 that is boilerplate by its tag or ARIA role alone (``<nav>``, ``<aside>``,
 ``<form>``, page-level ``<header>`` and ``<footer>``, ``role=navigation``…):
-see `BOILERPLATE`.
+see `BOILERPLATE`; so are photo captions (``<figcaption>``, a short element whose class names a
+caption): a reader does not read them as the article, and inside the body they would pass for
+paragraphs of it.
 
 The url is the page's ``<link rel=canonical>`` or ``og:url`` when it is an
 absolute http(s) url; the site is its host, else the folder (as for text pages).
@@ -73,6 +75,11 @@ LD_MIN_CHARS = 400
 LD_MIN_WORDS = 5
 LD_MIN_SHARE = 0.5
 CAPTION_TAGS = ("figure", "figcaption")
+# a photo's caption is not the article's text: <figcaption>, or an element with a class named for a caption
+# ("wp-caption-text", "media-caption__text", "photo_caption"; not "has-caption" on a figure, nor a page flag such as
+# "f_caption_muted_videos_on"), when short (a class naming a big element is about something else)
+_CAPTION_CLASS = re.compile(r"(?:^|[-_])caption(?:[-_]+(?:text|source|credit|inner|content|wrapper))?(?:_{2,}\w+)?$")
+CAPTION_MAX_CHARS = 1000
 NEST_REACH = 2  # a paragraph's parent this many levels inside an element holding paragraphs shares that one's box
 # sentinels put into the tree before text extraction, read back per line (private-use characters)
 _SENTINEL = 0xF0000
@@ -258,6 +265,17 @@ def _prepend(node, sentinel: str) -> None:
         node.insert_child(sentinel)
 
 
+def _drop_captions(body) -> None:
+    """Remove photo captions (`_CAPTION_CLASS`): the reader of a page does not read them as its text, and a
+    caption inside the body would count as one of its paragraphs."""
+    drop = [node for node in body.css('figcaption, [class*="caption" i]')
+            if (node.tag == "figcaption" or any(_CAPTION_CLASS.search(c) and not c.startswith(("has-", "no-", "with"))
+                                                for c in (node.attributes.get("class") or "").lower().split()))
+            and _visible(node) <= CAPTION_MAX_CHARS]
+    for node in reversed(drop):  # innermost first
+        node.decompose()
+
+
 def _is_caption(node) -> bool:
     """A photo's caption by its tag (``<figure>``, ``<figcaption>``) or its class (``wp-caption``…)."""
     return node.tag in CAPTION_TAGS or "caption" in (node.attributes.get("class") or "").lower()
@@ -381,6 +399,7 @@ def html_to_text(html: str, *, boilerplate: bool = True) -> HtmlText:
         for node in body.css(", ".join(skip)):  # before measuring link density and article size
             node.decompose()
         _drop_link_blocks(body)
+        _drop_captions(body)
         main = _main_container(body)
         _mark_tags(body, main)
     # alt texts are dropped with <img> itself: alt_texts=False drops whole <figure>s, captions included
