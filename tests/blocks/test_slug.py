@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from thresher.blocks.marks import TITLE
-from thresher.blocks.slug import matches_slug, slug_words
+from thresher.blocks.slug import _words_of_distinct, matches_slug, slug_words, token_words
 from thresher.blocks.split import block_table
+from thresher.hashing import lower_coded
 
 
 def _slugs(urls: list[str | None]) -> list[list[str]]:
@@ -73,3 +75,14 @@ def test_text_page_headline_marked_by_slug() -> None:
 def test_no_url_no_slug_mark() -> None:
     pages = pa.table({"page": pa.array([0], pa.int64()), "text": ["Menu\nOne two three four five\nBody text here."]})
     assert not (block_table(pages).column("mark").to_numpy() & TITLE).any()
+
+
+def test_token_words_are_the_words_of_the_text() -> None:
+    """The block stage splits each distinct token (`token_words`): the same words as splitting the text."""
+    texts = ["Don’t STOP me now", "l'été\u2003arrive—enfin!  Vite", "", "a-b c_d 12x", "ÉCOLE école ÉCOLE", "x\ty"]
+    tokens = lower_coded(pc.utf8_split_whitespace(pa.array(texts)))[0]
+    where = np.array([4, 0, 1, 3, 5, 2])
+    block, words = token_words(tokens, where)
+    ref_block, ref_words = _words_of_distinct(pa.array([texts[i] for i in where.tolist()]))
+    assert block.tolist() == ref_block.tolist() and words.to_pylist() == ref_words.to_pylist()
+    assert words.to_pylist()[:3] == ["école", "école", "école"]

@@ -45,12 +45,42 @@ def slug_words(urls: pa.Array) -> tuple[np.ndarray, pa.Array]:
 
 def matches_slug(text: pa.Array, owner: np.ndarray, slug_rows: np.ndarray, slug: pa.Array) -> np.ndarray:
     """Which blocks (`text`, of page row `owner`) hold SLUG_MIN_SHARE of their page's slug words (`slug_words`)."""
-    n = len(text)
+    if not len(text) or not len(slug_rows):
+        return np.zeros(len(text), dtype=bool)
+    return matches_slug_words(*_words_of_distinct(text), owner, slug_rows, slug)
+
+
+def token_words(tokens: pa.ListArray, where: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """(block, word): the words (`_words`, apostrophes dropped) of blocks `where` of `tokens`, each block's
+    lower-cased whitespace-separated tokens coded in one dictionary (`hashing.lower_coded`).
+
+    The same words as `_words_of_distinct` on the blocks' text (a word never spans whitespace, and
+    lower-casing goes character by character), each distinct token split once: the block stage has the
+    tokens already, and tokens repeat far more than lines do.
+    """
+    offsets = tokens.offsets.to_numpy()
+    start, size = offsets[where], offsets[where + 1] - offsets[where]
+    ends = np.cumsum(size)
+    at = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(start - (ends - size), size)
+    distinct, code = np.unique(tokens.values.indices.to_numpy()[at], return_inverse=True)
+    entry, words = _words(pc.replace_substring_regex(tokens.values.dictionary.take(pa.array(distinct)),
+                                                     _APOSTROPHES, ""))
+    counts = np.bincount(entry, minlength=len(distinct))
+    first = np.cumsum(counts) - counts  # where each distinct token's words start
+    sizes = counts[code]
+    stops = np.cumsum(sizes)
+    take = np.arange(int(stops[-1]) if len(stops) else 0) - np.repeat(stops - sizes - first[code], sizes)
+    return np.repeat(np.repeat(np.arange(len(where)), size), sizes), words.take(pa.array(take))
+
+
+def matches_slug_words(block: np.ndarray, words: pa.Array, owner: np.ndarray, slug_rows: np.ndarray,
+                       slug: pa.Array) -> np.ndarray:
+    """`matches_slug` from each block's words (`block`, `word` pairs; `owner`: each block's page row)."""
+    n = len(owner)
     out = np.zeros(n, dtype=bool)
     if not n or not len(slug_rows):
         return out
     wanted = np.bincount(slug_rows, minlength=int(owner.max()) + 1)
-    block, words = _words_of_distinct(text)
     found = pa.table({"row": owner[block], "word": words, "block": block}).join(
         pa.table({"row": slug_rows, "word": slug}), ["row", "word"], join_type="inner")
     found_block, _ = _distinct(found.column("block").to_numpy(), found.column("word").combine_chunks())

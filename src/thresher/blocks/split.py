@@ -30,7 +30,7 @@ from .shape import (
     PUNCTUATION,
     SENTENCE_MAX_CAPITALISED,
 )
-from .slug import matches_slug, slug_words
+from .slug import matches_slug_words, slug_words, token_words
 
 LABELLED = re.compile(r"^([^:\n]{1,30}):\s+(\S.{8,})$")
 MAX_BLOCK_CHARS = 200_000  # a longer line is hashed and measured on its first MAX_BLOCK_CHARS characters
@@ -174,9 +174,9 @@ def _title_sized(nwords: np.ndarray, start: np.ndarray) -> np.ndarray:
     return out
 
 
-def _names_slug(pages: pa.Table, text: pa.Array, parent: np.ndarray, cand: np.ndarray) -> np.ndarray:
+def _names_slug(pages: pa.Table, words: pa.ListArray, parent: np.ndarray, cand: np.ndarray) -> np.ndarray:
     """Per page, the first candidate block (`cand`: short, of a text page, not its first line) that holds
-    its url's slug words: the headline.
+    its url's slug words: the headline (`words`: each block's lower-cased tokens, `hashing.lower_coded`).
 
     A text dump may have no title line for `_repeats_title` to find, but its url often names the article
     (`slug.matches_slug`). Only the first such block counts: later ones are the lead paragraph, a share
@@ -185,12 +185,12 @@ def _names_slug(pages: pa.Table, text: pa.Array, parent: np.ndarray, cand: np.nd
     out = np.zeros(len(cand), dtype=bool)
     if "url" not in pages.column_names or not cand.any():
         return out
-    rows, words = slug_words(pages.column("url").combine_chunks())
+    slug_rows, slug = slug_words(pages.column("url").combine_chunks())
     slugged = np.zeros(pages.num_rows, dtype=bool)
-    slugged[rows] = True
+    slugged[slug_rows] = True
     where = np.flatnonzero(cand & slugged[parent])
     if len(where):
-        where = where[matches_slug(text.take(pa.array(where)), parent[where], rows, words)]
+        where = where[matches_slug_words(*token_words(words, where), parent[where], slug_rows, slug)]
         out[where[np.unique(parent[where], return_index=True)[1]]] = True
     return out
 
@@ -233,7 +233,7 @@ def block_table_and_words(pages: pa.Table | list[tuple[int, str]]) -> tuple[pa.T
     keys = _keys_of_codes(words, codes)
     nwords = pc.list_value_length(words).to_numpy(zero_copy_only=False).astype(np.int32)
     titled = _repeats_title(text, nwords, parent, start, ~marked)
-    titled |= _names_slug(pages, text, parent, _title_sized(nwords, start) & ~marked)
+    titled |= _names_slug(pages, words, parent, _title_sized(nwords, start) & ~marked)
     marks = marks | np.where(titled, TITLE, 0).astype(np.uint8)
     caps = _capitalised_share(words, codes, distinct, nwords)
     sentence = pc.match_substring_regex(head, SENTENCE_END_RE).to_numpy(zero_copy_only=False)
