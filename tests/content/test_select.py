@@ -14,9 +14,11 @@ from thresher.content.select import (
     CONTENT,
     HEADLINE,
     OPENING_LIST,
+    SIGNALS,
     STANDFIRST,
     BlockSignals,
     select_page,
+    select_shard,
 )
 
 PARA = "This is one sentence of the article body, long enough to count as prose on its own."
@@ -292,3 +294,26 @@ def test_without_an_h1_the_line_repeating_the_title_above_the_body_is_the_headli
     text = signals([(k, 0, t) for k, _, t in rows])
     text.mark[1] |= marks.TITLE
     assert select_page(text)[1][2] == HEADLINE  # a text page: the line right above the body
+
+
+def test_a_shard_gets_the_roles_its_pages_get_one_by_one() -> None:
+    """`select_shard` makes the arrays the rules derive for the whole shard at once (`_prepare`): the roles must be
+    those of each page alone, also where two pages' <br> lines in a box of the same number meet."""
+    lines = [("l", 5, "June 1 – Some Arena, Some City, doors at seven"), ("l", 5, "June 2 – Other Arena, Town")]
+    pages = [
+        signals([("1", 0, "Headline of the story here"), *[("p", 3, PARA)] * 3, *lines], marks.HAS_MAIN),
+        signals([*lines, ("l", 5, "June 3 – A Third Arena, Elsewhere"), ("s", 0, "Tour dates")], marks.HAS_MAIN),
+        signals([("s", 0, "Menu"), ("s", 0, "Headline of another story"), *[("p", 0, PARA)] * 4,
+                 ("r", 0, "Read more"), ("f", 0, "He said so.")]),
+        signals([("s", 2, "A short line"), *[("p", 2, PARA)] * 2, ("b", 2, "One item of a list here"),
+                 ("p", 4, PARA), ("h", 0, "More stories"), ("p", 7, PARA), ("r", 7, "Share")],
+                marks.HAS_MAIN | marks.HAS_LD),
+    ]
+    shard = BlockSignals(*(np.concatenate([getattr(p, f) for p in pages]) for f in SIGNALS))
+    bounds = np.cumsum([0] + [len(p.prose) for p in pages])
+    bounds = np.insert(bounds, 2, bounds[2])  # and a page without blocks
+    role, why = select_shard(shard, bounds)
+    alone = [select_page(p) for p in pages]
+    assert role.tolist() == np.concatenate([r for r, _ in alone]).tolist()
+    assert why.tolist() == np.concatenate([w for _, w in alone]).tolist()
+    assert (role == CONTENT).any()
