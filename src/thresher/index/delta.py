@@ -25,8 +25,11 @@ number of claims is checked by class on its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from ..content.spread import CHROME_MIN_SITE, CHROME_SHARE, MAX_CLAIMS
 
@@ -79,7 +82,8 @@ def attach_previous(con: DuckDBPyConnection, prev: Path | None) -> bool:
     return True
 
 
-def pass1_candidates(con: DuckDBPyConnection, blocks_glob: str, runkeys_glob: str, first_new: int) -> str:
+def pass1_candidates(con: DuckDBPyConnection, blocks_glob: str, runkeys_glob: str, first_new: int,
+                     spare: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> str:
     """Create TEMP table cand1(page): new pages and old pages whose pass-1 signals can change their roles.
 
     Pass 1 reads, per block: whether its line is a site template (a short line on
@@ -92,6 +96,9 @@ def pass1_candidates(con: DuckDBPyConnection, blocks_glob: str, runkeys_glob: st
     block's weight falls by that factor or more (it only spread further), so
     the same run stays ahead and no new neighbour joins it — unless a count
     fell (a mirror moved to a larger site), which makes the page a candidate.
+    A page whose body-span counts rose is a candidate too, unless `spare`
+    (pages, smallest factor (d / d')² of their body's weights: `tolerance.spare`)
+    proves that its body stays.
     """
     share, small = float(CHROME_SHARE), int(CHROME_MIN_SITE)
 
@@ -111,13 +118,26 @@ def pass1_candidates(con: DuckDBPyConnection, blocks_glob: str, runkeys_glob: st
           UNION  -- the same count on a site of another size
           SELECT n.sid, n.hash FROM df1 n JOIN s1 ON s1.sid = n.sid
           WHERE {template("n.df", "s1.sp")} <> {template("n.df", "s1.sp0")};
+        CREATE OR REPLACE TEMP TABLE rk AS  -- old pages with a body-span count that changed: the least factor
+          SELECT r.page, min(CASE WHEN o.df IS NULL OR n.df IS NULL OR n.df < o.df THEN 0.0
+                                  ELSE pow(o.df::DOUBLE / n.df::DOUBLE, 2) END) AS rho
+          FROM read_parquet('{runkeys_glob}') r JOIN site s USING (page)
+               JOIN df1_changed c ON c.sid = s.sid AND c.hash = r.hash
+               LEFT JOIN df1 n ON n.sid = c.sid AND n.hash = c.hash
+               LEFT JOIN o_df1 o ON o.sid = c.sid AND o.hash = c.hash
+          GROUP BY r.page;
+    """)
+    rk = con.execute("SELECT page, rho FROM rk ORDER BY page").fetchnumpy()
+    pages, rho = rk["page"].astype(np.int64), rk["rho"].astype(np.float64)
+    kept = pages if spare is None else pages[~spare(pages, rho)]
+    con.execute("CREATE OR REPLACE TEMP TABLE rk_cand AS SELECT unnest($1::BIGINT[]) AS page", [kept.tolist()])
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE cand1 AS
           SELECT page FROM site WHERE page >= {int(first_new)}
           UNION SELECT n.page FROM n_page n JOIN o_page o USING (page) WHERE n.site IS DISTINCT FROM o.site
           UNION SELECT s.page FROM site s JOIN s1 USING (sid) WHERE (s1.sp >= {small}) <> (s1.sp0 >= {small})
           UNION {_pages_with_keys(blocks_glob, "k1")}
-          UNION SELECT r.page FROM read_parquet('{runkeys_glob}') r JOIN site s USING (page)
-                JOIN df1_changed c ON c.sid = s.sid AND c.hash = r.hash;
+          UNION SELECT page FROM rk_cand;
     """)
     return "cand1"
 
