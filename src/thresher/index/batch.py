@@ -204,12 +204,10 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
             t = t if pass_no == 1 else time.perf_counter()  # pass 1's time includes the carry above
             if pass_no == 1:
                 index.export_pass1(meta.shard_starts, pages=pass1_candidates(
-                    index.con, str(version / "blocks" / "*.parquet"), str(version / "runkeys1" / "*.parquet"),
-                    batch.first_page, lambda p, r: tolerance.spare(version, meta.shard_starts, p, r))
-                    if attached else None)
+                    index.con, str(version / "runkeys1" / "*.parquet"), batch.first_page,
+                    lambda p, r: tolerance.spare(version, meta.shard_starts, p, r)) if attached else None)
             else:
-                candidates = (lambda: pass2_candidates(index.con, str(version / "blocks" / "*.parquet"),
-                                                       batch.first_page)) if attached else None
+                candidates = (lambda: pass2_candidates(index.con, batch.first_page)) if attached else None
                 if carried:
                     carry_pass2(index.con, work.file("clusters1.parquet"), version / "roles1", "cand1")
                 else:

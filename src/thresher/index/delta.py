@@ -37,21 +37,21 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 
-def _pages_with_keys(blocks_glob: str, keys: str, by_cluster: bool = False) -> str:
+def _pages_with_keys(keys: str, by_cluster: bool = False) -> str:
     """SQL: pages with a block whose (site, fingerprint), or that of its text after a "Label:", is in `keys`.
 
     Fingerprints are looked up in `ph` (one row per page and fingerprint, with
     the page's site and cluster; carried from the live version, so in pass 1 it
     lacks the new pages and has the old site of pages whose site changed: both
-    are candidates anyway); only the "Label:" rests are read from the block
-    shards. `by_cluster`: `keys` also has a cluster, and only pages of that
-    cluster (table cl) count.
+    are candidates anyway), the "Label:" rests in `rests` (`counts`).
+    `by_cluster`: `keys` also has a cluster, and only pages of that cluster
+    (table cl) count.
     """
     cl = " JOIN cl USING (page)" if by_cluster else ""
     on = " AND k.cluster = {}.cluster" if by_cluster else ""
     return f"""SELECT p.page FROM ph p JOIN {keys} k ON k.sid = p.sid AND k.hash = p.hash{on.format("p")}
-          UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page){cl}
-                JOIN {keys} k ON b.rest_hash <> 0 AND k.sid = s.sid AND k.hash = b.rest_hash{on.format("cl")}"""
+          UNION SELECT b.page FROM rests b JOIN site s USING (page){cl}
+                JOIN {keys} k ON k.sid = s.sid AND k.hash = b.rest_hash{on.format("cl")}"""
 
 
 def attach_previous(con: DuckDBPyConnection, prev: Path | None) -> bool:
@@ -82,7 +82,7 @@ def attach_previous(con: DuckDBPyConnection, prev: Path | None) -> bool:
     return True
 
 
-def pass1_candidates(con: DuckDBPyConnection, blocks_glob: str, runkeys_glob: str, first_new: int,
+def pass1_candidates(con: DuckDBPyConnection, runkeys_glob: str, first_new: int,
                      spare: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> str:
     """Create TEMP table cand1(page): new pages and old pages whose pass-1 signals can change their roles.
 
@@ -136,13 +136,13 @@ def pass1_candidates(con: DuckDBPyConnection, blocks_glob: str, runkeys_glob: st
           SELECT page FROM site WHERE page >= {int(first_new)}
           UNION SELECT n.page FROM n_page n JOIN o_page o USING (page) WHERE n.site IS DISTINCT FROM o.site
           UNION SELECT s.page FROM site s JOIN s1 USING (sid) WHERE (s1.sp >= {small}) <> (s1.sp0 >= {small})
-          UNION {_pages_with_keys(blocks_glob, "k1")}
+          UNION {_pages_with_keys("k1")}
           UNION SELECT page FROM rk_cand;
     """)
     return "cand1"
 
 
-def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) -> str:
+def pass2_candidates(con: DuckDBPyConnection, first_new: int) -> str:
     """Create TEMP table cand2(page): new pages and old pages whose pass-2 signals can have changed.
 
     Only keys whose counts changed are compared: the TEMP tables `ak` (site,
@@ -171,17 +171,20 @@ def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) 
         CREATE OR REPLACE TEMP TABLE u2 AS  -- urls (this version's uid) whose fetches or block counts changed
           SELECT n.uid FROM fetches n LEFT JOIN prev.fetches o USING (url) WHERE n.m IS DISTINCT FROM o.m
           UNION SELECT uid FROM duf;
-        CREATE OR REPLACE TEMP TABLE d2 AS  -- page counts that changed (both sides known), before the lookup
+        CREATE OR REPLACE TEMP TABLE d2 AS  -- page counts that changed (both sides known), before the lookup;
+          -- the rule below compares them with fetch counts under a url's: a count that stays at or above
+          -- the most fetches of any url cannot change a page (a site's chrome lines, on every page)
           SELECT c.sid, c.hash, n.df, o.df AS df0
-          FROM df1_changed c JOIN df1 n USING (sid, hash) JOIN o_df1 o USING (sid, hash);
+          FROM df1_changed c JOIN df1 n USING (sid, hash) JOIN o_df1 o USING (sid, hash)
+          WHERE least(n.df, o.df) < (SELECT coalesce(max(copies), 0) FROM site);
         CREATE OR REPLACE TEMP TABLE cand2 AS
           SELECT page FROM site WHERE page >= {int(first_new)}
           UNION SELECT n.page FROM n_page n JOIN o_page o USING (page)
                 WHERE n.site IS DISTINCT FROM o.site OR n.url IS DISTINCT FROM o.url
           UNION SELECT n.page FROM cl n JOIN prev.cl o ON n.page = o.page WHERE n.cluster <> o.cluster
           UNION SELECT s.page FROM site s JOIN u2 ON u2.uid = s.uid
-          UNION {_pages_with_keys(blocks_glob, "k2")}
-          UNION {_pages_with_keys(blocks_glob, "c2", by_cluster=True)}
+          UNION {_pages_with_keys("k2")}
+          UNION {_pages_with_keys("c2", by_cluster=True)}
           UNION SELECT p.page FROM d2 JOIN ph p ON p.sid = d2.sid AND p.hash = d2.hash
                 JOIN site s USING (page) JOIN ufreq u ON u.uid = s.uid AND u.hash = p.hash
                 WHERE u.n < s.copies AND (d2.df > u.n) <> (d2.df0 > u.n);
