@@ -58,12 +58,12 @@ def select_index_shard(root: Path, i: int, prev: Path | None, pass_no: int, opts
 
     A new shard is selected whole. For a shard the live version `prev` holds,
     the export carries only the pages whose signals may have changed
-    (`delta`); those are selected again (every one of them: the selector's
-    bridging and box rules leave no cheap proof that new weights keep a page's
-    roles), every other page keeps its roles, and pages whose own content
-    changed are re-signed (`resign_pages`). Pass 1 also writes each page's body
-    span, the keys of its usable blocks (`runkeys1`) and its tolerance to new
-    weights (`tolerance`), which the next update compares counts with
+    (`delta`, which already spares the pages whose body provably stays:
+    `tolerance`); those are selected again, every other page keeps its
+    roles, and pages whose own content changed are re-signed
+    (`resign_pages`). Pass 1 also writes each page's body span, the keys of
+    its usable blocks (`runkeys1`) and its tolerance to new weights
+    (`tolerance`), which the next update compares counts with
     (`delta.pass1_candidates`).
     """
     work = WorkDir(root)
