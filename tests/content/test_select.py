@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from thresher.blocks import marks
@@ -17,6 +19,7 @@ from thresher.content.select import (
     SIGNALS,
     STANDFIRST,
     BlockSignals,
+    body_span,
     select_page,
     select_shard,
 )
@@ -317,3 +320,27 @@ def test_a_shard_gets_the_roles_its_pages_get_one_by_one() -> None:
     assert role.tolist() == np.concatenate([r for r, _ in alone]).tolist()
     assert why.tolist() == np.concatenate([w for _, w in alone]).tolist()
     assert (role == CONTENT).any()
+
+
+def test_weights_moved_within_the_tolerance_keep_the_body() -> None:
+    """`body_span`'s tolerance: weights inside the body scaled by factors above it, the others by factors of at
+    most 1, all by one common factor, give the same body (what lets an index update skip a page)."""
+    rng = np.random.default_rng(5)
+    kinds = ["p", "p", "p", "s", "s", "b", "h", "r"]
+    checked = 0
+    for _ in range(400):
+        rows = [(str(rng.choice(kinds)), int(rng.integers(0, 3)), PARA if k == "p" else "A short line here")
+                for k in rng.choice(kinds, size=int(rng.integers(3, 40)))]
+        rows = [(k, b, PARA if k == "p" else "A short line here") for k, b, _ in rows]
+        s = dataclasses.replace(signals(rows), weight=rng.uniform(0.01, 1.0, len(rows)) ** 2)
+        body = body_span(s)
+        if body is None or not body[3] < 1:
+            continue
+        _, first, last, tol = body
+        inside = np.zeros(len(rows), bool)
+        inside[first:last + 1] = True
+        factor = np.where(inside, rng.uniform(tol + (1 - tol) * 1e-6, 1.0, len(rows)), rng.uniform(0, 1, len(rows)))
+        moved = body_span(dataclasses.replace(s, weight=s.weight * factor * 3.0))
+        assert moved is not None and moved[1:3] == (first, last)
+        checked += 1
+    assert checked > 100

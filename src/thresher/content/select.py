@@ -55,6 +55,7 @@ or sites, so a page alone (no neighbours) still gets a sensible answer.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -147,17 +148,18 @@ class BlockSignals:
     box: np.ndarray
     # per-block arrays the rules derive from the signals (`_has`, `_usable` ...): made once for a whole shard
     # by `select_shard` and sliced with each page, or made for one page when first asked
-    derived: dict[object, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    derived: dict[object, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def empty(cls) -> BlockSignals:
         return cls(*(np.zeros(0, dtype=bool) for _ in SIGNALS))
 
     def page(self, lo: int, hi: int) -> BlockSignals:
-        return BlockSignals(self.prose[lo:hi], self.bullet[lo:hi], self.fragment[lo:hi], self.foreign[lo:hi],
-                            self.elsewhere[lo:hi], self.label[lo:hi], self.repeated[lo:hi], self.weight[lo:hi],
-                            self.nwords[lo:hi], self.nchars[lo:hi], self.mark[lo:hi], self.box[lo:hi],
-                            {k: v[lo:hi] for k, v in self.derived.items()})
+        out = BlockSignals(self.prose[lo:hi], self.bullet[lo:hi], self.fragment[lo:hi], self.foreign[lo:hi],
+                           self.elsewhere[lo:hi], self.label[lo:hi], self.repeated[lo:hi], self.weight[lo:hi],
+                           self.nwords[lo:hi], self.nchars[lo:hi], self.mark[lo:hi], self.box[lo:hi])
+        out.derived = {k: v[lo:hi] for k, v in self.derived.items()}
+        return out
 
 
 SIGNALS = tuple(f for f in BlockSignals.__slots__ if f != "derived")  # the per-block signal arrays, in order
@@ -487,8 +489,8 @@ def _box_tail(s: BlockSignals, usable: np.ndarray, first: int, last: int) -> int
     return j - 1
 
 
-def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndarray) -> tuple[int, int]:
-    """(first, last) of the body: the best run, joined with neighbouring runs across short gaps.
+def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndarray) -> tuple[int, int, float]:
+    """(first, last, tolerance) of the body: the best run, joined with neighbouring runs across short gaps.
 
     A body split by an embed or a box (more than MAX_GAP short lines) goes on
     after it with paragraphs of its own: a neighbouring run at most BRIDGE_GAP
@@ -500,24 +502,40 @@ def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndar
     body). The bridge may pass over a run of one or two paragraphs (an inline
     teaser, "Related: ...") to the run after it; the paragraphs passed count
     as gap blocks.
+
+    `tolerance`: the body stays the same whenever the scores of the runs
+    inside it are multiplied by factors in (tolerance, 1] and the others by
+    factors of at most 1 (`thresher.index` keeps it); infinite when no factor
+    is safe.
     """
     best = max(range(len(runs)), key=lambda k: (runs[k][2], -runs[k][0]))
     first, last, score = runs[best]
+    # the best run stays ahead while it keeps more than the share of its score the next best run has
+    tol = max((r[2] for k, r in enumerate(runs) if k != best), default=0.0) / score if score > 0 else math.inf
     if len(runs) == 1:
-        return first, last
+        return first, last, tol
     free = s.bullet | _has(s, marks.HEADING) | usable
     breaks = _breaks(s)
 
     def joins(lo: int, hi: int, other: tuple[int, int, float]) -> bool:
+        nonlocal tol
         between = slice(lo + 1, hi)
-        if (other[2] < BRIDGE_SHARE * score or int(usable[other[0]:other[1] + 1].sum()) < BRIDGE_MIN_BLOCKS
+        if (int(usable[other[0]:other[1] + 1].sum()) < BRIDGE_MIN_BLOCKS
                 or breaks[between].any() or int((~free[between]).sum() + usable[between].sum()) > BRIDGE_GAP):
             return False
-        if not (s.repeated[between] & ~s.foreign[between]).any():
-            return True
-        # a section of the article: under a sub-heading, inside the element the page marks as its article
-        section = bool(_has(s, marks.HEADING)[between].any() and _has(s, marks.MAIN)[lo:hi + 1].all())
-        return section or not _is_list(s, usable, other)
+        if (s.repeated[between] & ~s.foreign[between]).any():
+            # a section of the article: under a sub-heading, inside the element the page marks as its article
+            section = bool(_has(s, marks.HEADING)[between].any() and _has(s, marks.MAIN)[lo:hi + 1].all())
+            if not (section or not _is_list(s, usable, other)):
+                return False
+        # only the scores decide: a joined run inside the body may lose weight against the best one, down
+        # to the share; one left out may not come within it
+        limit = BRIDGE_SHARE * score
+        if other[2] < limit:
+            tol = max(tol, other[2] / limit)
+            return False
+        tol = max(tol, limit / other[2]) if other[2] > 0 else math.inf
+        return True
 
     def step(k: int, towards: int) -> int | None:
         """The run that joins the body next: run k, or past it when it is a teaser's one or two paragraphs."""
@@ -534,7 +552,7 @@ def _bridge(s: BlockSignals, runs: list[tuple[int, int, float]], usable: np.ndar
     k = best + 1
     while k < len(runs) and (j := step(k, 1)) is not None:
         last, k = runs[j][1], j + 1
-    return first, last
+    return first, last, tol
 
 
 def select_page(s: BlockSignals, bodies: list | None = None,
@@ -555,7 +573,7 @@ def select_page(s: BlockSignals, bodies: list | None = None,
         bodies.append(body)
     if body is None:
         return role, why
-    usable, first, last = body
+    usable, first, last, _ = body
     # HTML pages only (text pages have no flags and no boxes: the rules below that read them are skipped)
     if boxes:
         first, last = _trim_to_box(s, usable, first, last)
@@ -691,12 +709,16 @@ def _kept_repeats(s: BlockSignals, usable: np.ndarray, first: int, last: int, ho
     return kept.tolist()
 
 
-def body_span(s: BlockSignals, boxes: bool | None = None) -> tuple[np.ndarray, int, int] | None:
-    """(usable blocks, first, last) of one page's body before it is cut to its box: the run with the highest
-    score (the first one on a tie) joined with its neighbours (`_bridge`); None for a page without a run.
+def body_span(s: BlockSignals, boxes: bool | None = None) -> tuple[np.ndarray, int, int, float] | None:
+    """(usable blocks, first, last, tolerance) of one page's body before it is cut to its box: the run with
+    the highest score (the first one on a tie) joined with its neighbours (`_bridge`); None for a page
+    without a run. `boxes`: whether the page has any boxes, when the caller knows.
 
     The only part of `select_page` that reads the weights (`thresher.index` keeps it to tell when new
-    weights cannot change a page's roles). `boxes`: whether the page has any boxes, when the caller knows.
+    weights cannot change a page's roles). Runs do not depend on the weights, only their scores do, and a
+    score is a sum of positive terms, each one block's weight times constants: when every weight inside
+    the body is multiplied by a factor in (tolerance, 1] and every other weight by one of at most 1 (after
+    dividing all by one common factor), the same body comes out (`_bridge`).
     """
     n = len(s.prose)
     if n == 0:
@@ -706,8 +728,8 @@ def body_span(s: BlockSignals, boxes: bool | None = None) -> tuple[np.ndarray, i
     runs = [(a, b, w / (1.0 + LATE_DISCOUNT * a / n)) for a, b, w in _after_h1(s, found)]
     if not runs:
         return None
-    first, last = _bridge(s, runs, usable)
-    return usable, first, last
+    first, last, tol = _bridge(s, runs, usable)
+    return usable, first, last, tol
 
 
 def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray, html: bool) -> None:

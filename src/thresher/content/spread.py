@@ -97,7 +97,7 @@ class SpreadIndex:
         db = work_root / "spread.duckdb"
         self._settings = (memory_limit, int(threads))
         self.con = self._connect(db)
-        built = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'built'").fetchone()[0]
+        built = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'built'").fetchall()[0][0]
         if not built:  # new, or an interrupted build: start again from an empty file
             self.con.close()
             db.unlink(missing_ok=True)

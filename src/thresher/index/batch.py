@@ -51,6 +51,7 @@ from ..progress import Progress
 from ..stages import blocks_shard, signatures_shard
 from ..work import WorkDir, atomic_write, write_parquet
 from ..writers.output import Totals, decide, publish, rows_shard, write_decisions, write_outputs
+from . import tolerance
 from .counts import DB, carry_pass1, carry_pass2
 from .dedup import cluster_pass_indexed
 from .delta import attach_previous, pass1_candidates, pass2_candidates
@@ -203,11 +204,10 @@ def _update(version: Path, live: Path | None, meta: Meta, batch: Batch, *, confi
             t = t if pass_no == 1 else time.perf_counter()  # pass 1's time includes the carry above
             if pass_no == 1:
                 index.export_pass1(meta.shard_starts, pages=pass1_candidates(
-                    index.con, str(version / "blocks" / "*.parquet"), str(version / "runkeys1" / "*.parquet"),
-                    batch.first_page) if attached else None)
+                    index.con, str(version / "runkeys1" / "*.parquet"), batch.first_page,
+                    lambda p, r: tolerance.spare(version, meta.shard_starts, p, r)) if attached else None)
             else:
-                candidates = (lambda: pass2_candidates(index.con, str(version / "blocks" / "*.parquet"),
-                                                       batch.first_page)) if attached else None
+                candidates = (lambda: pass2_candidates(index.con, batch.first_page)) if attached else None
                 if carried:
                     carry_pass2(index.con, work.file("clusters1.parquet"), version / "roles1", "cand1")
                 else:

@@ -10,8 +10,9 @@ mirror moved to a larger site). Pass 2 (`carry_pass2`): per (page,
 fingerprint) rows `ph` change only for new pages, pages selected again in
 pass 1, and pages whose site, url or cluster changed; their old and new rows
 give the deltas of the per (site, fingerprint, cluster) counts `pc` and the
-per (url, fingerprint) counts `ufreq`, and only the keys they touch get
-their claims and aggregates recomputed. The page-level tables (sites, urls,
+per (url, fingerprint) counts `ufreq`; only the keys they touch get their
+claims recomputed, and the per (site, fingerprint) aggregates `agg` change
+by the clusters and claims those keys gained or lost. The page-level tables (sites, urls,
 homes: one row per page, no blocks) are rebuilt whole.
 
 Site and url ids stay those of the live version (new ones are numbered after
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..content.spread import AGG_SQL, CLAIMED, HOME_SQL, PH_SQL, SITE_SQL, connect
+from ..content.spread import CLAIMED, HOME_SQL, PH_SQL, SITE_SQL, connect
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -41,15 +42,18 @@ def _add(con: DuckDBPyConnection, table: str, delta: str, keys: Sequence[str], v
     """Add the rows of `delta` to `table`'s rows of the same keys (new keys are inserted); drop rows at zero.
 
     The touched rows are deleted and inserted again with their sums: cheaper in
-    DuckDB than an UPDATE, which rewrites the table's column segments.
+    DuckDB than an UPDATE, which rewrites the table's column segments. Leaves
+    TEMP table `summed`: the touched keys, their new values and whether they
+    had a row before (`was`).
     """
     on = " AND ".join(f"t.{k} = d.{k}" for k in keys)
     sums = ", ".join(f"coalesce(t.{v}, 0) + d.{v} AS {v}" for v in values)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE summed AS
-          SELECT {", ".join(f"d.{k}" for k in keys)}, {sums} FROM {delta} d LEFT JOIN {table} t ON {on};
+          SELECT {", ".join(f"d.{k}" for k in keys)}, {sums}, t.{values[0]} IS NOT NULL AS was
+          FROM {delta} d LEFT JOIN {table} t ON {on};
         DELETE FROM {table} t USING {delta} d WHERE {on};
-        INSERT INTO {table} BY NAME SELECT * FROM summed WHERE {values[0]} <> 0;
+        INSERT INTO {table} BY NAME SELECT * EXCLUDE (was) FROM summed WHERE {values[0]} <> 0;
     """)
 
 
@@ -57,6 +61,18 @@ def _files(root: Path, stage: str, pages: np.ndarray, shard_starts: Sequence[int
     """The shard files of `stage` that hold `pages` (sorted page numbers)."""
     shards = np.unique(np.searchsorted(np.asarray(shard_starts), pages, side="right") - 1)
     return [str(root / stage / f"shard-{int(i):05d}.parquet") for i in shards]
+
+
+def _carry_rests(con: DuckDBPyConnection, version: Path, new_files: list[str]) -> None:
+    """Keep table rests(page, pos, rest_hash): the blocks with a "Label:" rest, which the candidate search
+    looks up (`delta`) without reading the block shards; the live version's rows plus the new shards' (an
+    old page's blocks never change). A version without the table gets it from all its shards."""
+    have = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'rests'").fetchall()[0][0]
+    files = new_files if have else [str(version / "blocks" / "*.parquet")]
+    if not files:
+        return
+    rows = f"SELECT page, pos, rest_hash FROM read_parquet({files!r}) WHERE rest_hash <> 0"
+    con.execute(f"INSERT INTO rests {rows}" if have else f"CREATE TABLE rests AS {rows}")
 
 
 def carry_pass1(version: Path, live: Path, first_new: int, shard_starts: Sequence[int], threads: int) -> None:
@@ -109,6 +125,7 @@ def carry_pass1(version: Path, live: Path, first_new: int, shard_starts: Sequenc
             CREATE OR REPLACE TABLE df1_changed AS SELECT sid, hash FROM d1;
         """)
         _add(con, "df1", "d1", ("sid", "hash"), ("df",))
+        _carry_rests(con, version, [str(version / "blocks" / f"shard-{i:05d}.parquet") for i in new_shards])
         con.execute("CREATE TABLE built AS SELECT 1 AS done; DETACH prev")
     finally:
         con.close()
@@ -146,15 +163,31 @@ def carry_pass2(con: DuckDBPyConnection, clusters: Path, roles: Path, changed: s
           GROUP BY ALL HAVING sum(n) <> 0;
     """)
     _add(con, "pc", "dpc", ("sid", "hash", "cluster"), ("pages", "own"))
+    # clusters gained or lost per (site, fingerprint): an aggregate of `AGG_SQL` changed by its delta, not
+    # regrouped (a site's chrome line is in thousands of clusters: a regroup reads them all each batch)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE dclusters AS
+          SELECT sid, hash, sum((pages <> 0)::INTEGER - was::INTEGER)::BIGINT AS n FROM summed GROUP BY ALL
+    """)
     _add(con, "ufreq", "duf", ("uid", "hash"), ("n",))
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tk AS SELECT DISTINCT sid, hash, cluster FROM dpc;
+        CREATE OR REPLACE TEMP TABLE claims_gone AS SELECT c.* FROM claims c SEMI JOIN tk USING (sid, hash, cluster);
         DELETE FROM claims c USING tk WHERE c.sid = tk.sid AND c.hash = tk.hash AND c.cluster = tk.cluster;
-        INSERT INTO claims BY NAME SELECT p.sid, p.hash, p.cluster FROM pc p JOIN tk USING (sid, hash, cluster)
-          WHERE {CLAIMED};
+        CREATE OR REPLACE TEMP TABLE claims_new AS
+          SELECT p.sid, p.hash, p.cluster FROM pc p JOIN tk USING (sid, hash, cluster) WHERE {CLAIMED};
+        INSERT INTO claims BY NAME SELECT * FROM claims_new;
+        CREATE OR REPLACE TEMP TABLE dclaims AS
+          SELECT sid, hash, sum(n)::BIGINT AS n FROM (SELECT sid, hash, 1 AS n FROM claims_new
+                                                      UNION ALL SELECT sid, hash, -1 FROM claims_gone)
+          GROUP BY ALL;
         CREATE OR REPLACE TEMP TABLE ak AS  -- keys whose clusters, claims or page count changed
           SELECT DISTINCT sid, hash FROM tk UNION SELECT sid, hash FROM df1_changed;
+        CREATE OR REPLACE TEMP TABLE agg_new AS  -- as AGG_SQL: a row per key in pc (whose keys are in df1)
+          SELECT ak.sid, ak.hash, coalesce(a.n_clusters, 0) + coalesce(dc.n, 0) AS n_clusters,
+                 coalesce(a.n_claims, 0) + coalesce(dl.n, 0) AS n_claims, d.df
+          FROM ak LEFT JOIN agg a USING (sid, hash) LEFT JOIN dclusters dc USING (sid, hash)
+               LEFT JOIN dclaims dl USING (sid, hash) LEFT JOIN df1 d USING (sid, hash);
         DELETE FROM agg a USING ak WHERE a.sid = ak.sid AND a.hash = ak.hash;
-        INSERT INTO agg BY NAME {AGG_SQL.format(**{t: f"(SELECT {t}.* FROM {t} SEMI JOIN ak USING (sid, hash))"
-                                                   for t in ("pc", "claims", "df1")})};
+        INSERT INTO agg BY NAME SELECT * FROM agg_new WHERE n_clusters > 0 AND df IS NOT NULL;
     """)

@@ -25,8 +25,11 @@ number of claims is checked by class on its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from ..content.spread import CHROME_MIN_SITE, CHROME_SHARE, MAX_CLAIMS
 
@@ -34,21 +37,21 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 
-def _pages_with_keys(blocks_glob: str, keys: str, by_cluster: bool = False) -> str:
+def _pages_with_keys(keys: str, by_cluster: bool = False) -> str:
     """SQL: pages with a block whose (site, fingerprint), or that of its text after a "Label:", is in `keys`.
 
     Fingerprints are looked up in `ph` (one row per page and fingerprint, with
     the page's site and cluster; carried from the live version, so in pass 1 it
     lacks the new pages and has the old site of pages whose site changed: both
-    are candidates anyway); only the "Label:" rests are read from the block
-    shards. `by_cluster`: `keys` also has a cluster, and only pages of that
-    cluster (table cl) count.
+    are candidates anyway), the "Label:" rests in `rests` (`counts`).
+    `by_cluster`: `keys` also has a cluster, and only pages of that cluster
+    (table cl) count.
     """
     cl = " JOIN cl USING (page)" if by_cluster else ""
     on = " AND k.cluster = {}.cluster" if by_cluster else ""
     return f"""SELECT p.page FROM ph p JOIN {keys} k ON k.sid = p.sid AND k.hash = p.hash{on.format("p")}
-          UNION SELECT b.page FROM read_parquet('{blocks_glob}') b JOIN site s USING (page){cl}
-                JOIN {keys} k ON b.rest_hash <> 0 AND k.sid = s.sid AND k.hash = b.rest_hash{on.format("cl")}"""
+          UNION SELECT b.page FROM rests b JOIN site s USING (page){cl}
+                JOIN {keys} k ON k.sid = s.sid AND k.hash = b.rest_hash{on.format("cl")}"""
 
 
 def attach_previous(con: DuckDBPyConnection, prev: Path | None) -> bool:
@@ -79,7 +82,8 @@ def attach_previous(con: DuckDBPyConnection, prev: Path | None) -> bool:
     return True
 
 
-def pass1_candidates(con: DuckDBPyConnection, blocks_glob: str, runkeys_glob: str, first_new: int) -> str:
+def pass1_candidates(con: DuckDBPyConnection, runkeys_glob: str, first_new: int,
+                     spare: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> str:
     """Create TEMP table cand1(page): new pages and old pages whose pass-1 signals can change their roles.
 
     Pass 1 reads, per block: whether its line is a site template (a short line on
@@ -92,6 +96,9 @@ def pass1_candidates(con: DuckDBPyConnection, blocks_glob: str, runkeys_glob: st
     block's weight falls by that factor or more (it only spread further), so
     the same run stays ahead and no new neighbour joins it — unless a count
     fell (a mirror moved to a larger site), which makes the page a candidate.
+    A page whose body-span counts rose is a candidate too, unless `spare`
+    (pages, smallest factor (d / d')² of their body's weights: `tolerance.spare`)
+    proves that its body stays.
     """
     share, small = float(CHROME_SHARE), int(CHROME_MIN_SITE)
 
@@ -111,18 +118,31 @@ def pass1_candidates(con: DuckDBPyConnection, blocks_glob: str, runkeys_glob: st
           UNION  -- the same count on a site of another size
           SELECT n.sid, n.hash FROM df1 n JOIN s1 ON s1.sid = n.sid
           WHERE {template("n.df", "s1.sp")} <> {template("n.df", "s1.sp0")};
+        CREATE OR REPLACE TEMP TABLE rk AS  -- old pages with a body-span count that changed: the least factor
+          SELECT r.page, min(CASE WHEN o.df IS NULL OR n.df IS NULL OR n.df < o.df THEN 0.0
+                                  ELSE pow(o.df::DOUBLE / n.df::DOUBLE, 2) END) AS rho
+          FROM read_parquet('{runkeys_glob}') r JOIN site s USING (page)
+               JOIN df1_changed c ON c.sid = s.sid AND c.hash = r.hash
+               LEFT JOIN df1 n ON n.sid = c.sid AND n.hash = c.hash
+               LEFT JOIN o_df1 o ON o.sid = c.sid AND o.hash = c.hash
+          GROUP BY r.page;
+    """)
+    rk = con.execute("SELECT page, rho FROM rk ORDER BY page").fetchnumpy()
+    pages, rho = rk["page"].astype(np.int64), rk["rho"].astype(np.float64)
+    kept = pages if spare is None else pages[~spare(pages, rho)]
+    con.execute("CREATE OR REPLACE TEMP TABLE rk_cand AS SELECT unnest($1::BIGINT[]) AS page", [kept.tolist()])
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE cand1 AS
           SELECT page FROM site WHERE page >= {int(first_new)}
           UNION SELECT n.page FROM n_page n JOIN o_page o USING (page) WHERE n.site IS DISTINCT FROM o.site
           UNION SELECT s.page FROM site s JOIN s1 USING (sid) WHERE (s1.sp >= {small}) <> (s1.sp0 >= {small})
-          UNION {_pages_with_keys(blocks_glob, "k1")}
-          UNION SELECT r.page FROM read_parquet('{runkeys_glob}') r JOIN site s USING (page)
-                JOIN df1_changed c ON c.sid = s.sid AND c.hash = r.hash;
+          UNION {_pages_with_keys("k1")}
+          UNION SELECT page FROM rk_cand;
     """)
     return "cand1"
 
 
-def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) -> str:
+def pass2_candidates(con: DuckDBPyConnection, first_new: int) -> str:
     """Create TEMP table cand2(page): new pages and old pages whose pass-2 signals can have changed.
 
     Only keys whose counts changed are compared: the TEMP tables `ak` (site,
@@ -151,17 +171,20 @@ def pass2_candidates(con: DuckDBPyConnection, blocks_glob: str, first_new: int) 
         CREATE OR REPLACE TEMP TABLE u2 AS  -- urls (this version's uid) whose fetches or block counts changed
           SELECT n.uid FROM fetches n LEFT JOIN prev.fetches o USING (url) WHERE n.m IS DISTINCT FROM o.m
           UNION SELECT uid FROM duf;
-        CREATE OR REPLACE TEMP TABLE d2 AS  -- page counts that changed (both sides known), before the lookup
+        CREATE OR REPLACE TEMP TABLE d2 AS  -- page counts that changed (both sides known), before the lookup;
+          -- the rule below compares them with fetch counts under a url's: a count that stays at or above
+          -- the most fetches of any url cannot change a page (a site's chrome lines, on every page)
           SELECT c.sid, c.hash, n.df, o.df AS df0
-          FROM df1_changed c JOIN df1 n USING (sid, hash) JOIN o_df1 o USING (sid, hash);
+          FROM df1_changed c JOIN df1 n USING (sid, hash) JOIN o_df1 o USING (sid, hash)
+          WHERE least(n.df, o.df) < (SELECT coalesce(max(copies), 0) FROM site);
         CREATE OR REPLACE TEMP TABLE cand2 AS
           SELECT page FROM site WHERE page >= {int(first_new)}
           UNION SELECT n.page FROM n_page n JOIN o_page o USING (page)
                 WHERE n.site IS DISTINCT FROM o.site OR n.url IS DISTINCT FROM o.url
           UNION SELECT n.page FROM cl n JOIN prev.cl o ON n.page = o.page WHERE n.cluster <> o.cluster
           UNION SELECT s.page FROM site s JOIN u2 ON u2.uid = s.uid
-          UNION {_pages_with_keys(blocks_glob, "k2")}
-          UNION {_pages_with_keys(blocks_glob, "c2", by_cluster=True)}
+          UNION {_pages_with_keys("k2")}
+          UNION {_pages_with_keys("c2", by_cluster=True)}
           UNION SELECT p.page FROM d2 JOIN ph p ON p.sid = d2.sid AND p.hash = d2.hash
                 JOIN site s USING (page) JOIN ufreq u ON u.uid = s.uid AND u.hash = p.hash
                 WHERE u.n < s.copies AND (d2.df > u.n) <> (d2.df0 > u.n);

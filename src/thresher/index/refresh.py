@@ -28,25 +28,29 @@ from ..content.spread import load_signals, page_starts
 from ..dedup import MinHasher
 from ..stages import MIN_CANDIDATE_WORDS, ROLE_SCHEMA, _signatures_in_batches, content_hashes
 from ..work import WorkDir, atomic_write, write_npy, write_parquet
+from . import tolerance
 
 
-def chosen_runs(bodies: list, starts: np.ndarray, n_blocks: int) -> tuple[np.ndarray, np.ndarray]:
-    """The body span of each page and which of the shard's `n_blocks` blocks the spans' usable blocks are.
+def chosen_runs(bodies: list, starts: np.ndarray, n_blocks: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The body span of each page, which of the shard's `n_blocks` blocks the spans' usable blocks are, and
+    each body's tolerance to new weights (`tolerance`).
 
     `bodies`: each page's `select.body_span`, as `select_shard` hands them out:
     the best run joined with its bridged neighbours, before the cut to its box
     (which reads no weight). Returns ([first, last] per page, offsets inside
-    the page, -1 without a body; a mask over all blocks).
+    the page, -1 without a body; a mask over all blocks; a tolerance per page,
+    inf without a body).
     """
     out = np.full((len(bodies), 2), -1, dtype=np.int64)
     keys = np.zeros(n_blocks, dtype=bool)
+    tol = np.full(len(bodies), np.inf)
     for k, body in enumerate(bodies):
         if body is not None:
-            usable, first, last = body
+            usable, first, last, tol[k] = body
             lo = int(starts[k])
             out[k] = (first, last)
             keys[lo + first:lo + last + 1] = usable[first:last + 1]
-    return out, keys
+    return out, keys, tol
 
 
 def select_index_shard(root: Path, i: int, prev: Path | None, pass_no: int, opts: DedupOptions) -> None:
@@ -54,12 +58,13 @@ def select_index_shard(root: Path, i: int, prev: Path | None, pass_no: int, opts
 
     A new shard is selected whole. For a shard the live version `prev` holds,
     the export carries only the pages whose signals may have changed
-    (`delta`); those are selected again (every one of them: the selector's
-    bridging and box rules leave no cheap proof that new weights keep a page's
-    roles), every other page keeps its roles, and pages whose own content
-    changed are re-signed (`resign_pages`). Pass 1 also writes each page's body
-    span and the keys of its usable blocks (`runkeys1`), which the next update
-    compares counts with (`delta.pass1_candidates`).
+    (`delta`, which already spares the pages whose body provably stays:
+    `tolerance`); those are selected again, every other page keeps its
+    roles, and pages whose own content changed are re-signed
+    (`resign_pages`). Pass 1 also writes each page's body span, the keys of
+    its usable blocks (`runkeys1`) and its tolerance to new weights
+    (`tolerance`), which the next update compares counts with
+    (`delta.pass1_candidates`).
     """
     work = WorkDir(root)
     stage = f"roles{pass_no}"
@@ -96,10 +101,11 @@ def select_index_shard(root: Path, i: int, prev: Path | None, pass_no: int, opts
     if pass_no == 1:  # the keys of each body: a change in their counts can change the page (`delta`)
         run_before = None if fresh else np.load(old.shard("run1", i, "npy"))
         run = np.full((len(shard_pages), 2), -1, dtype=np.int64) if run_before is None else run_before.copy()
-        spans, in_body = chosen_runs(bodies or [], starts, len(cols["page"]))
+        spans, in_body, tolerances = chosen_runs(bodies or [], starts, len(cols["page"]))
         run[here] = spans
         if run_before is None or not np.array_equal(run, run_before):
             write_npy(work.shard("run1", i, "npy"), run)
+        tolerance.update(root, i, len(shard_pages), here, tolerances, fresh=fresh)
         keys = pa.table({"page": cols["page"][in_body].astype(np.int64),
                          "hash": cols["hash"][in_body].astype(np.int64)})
         before = None if fresh else pq.read_table(old.shard("runkeys1", i))
