@@ -12,6 +12,7 @@ from thresher.content.select import (
     CLOSING,
     CLOSING_LIST,
     CONTENT,
+    END_MATTER,
     HEADLINE,
     OPENING_LIST,
     SIGNALS,
@@ -41,7 +42,7 @@ def signals(rows: list[tuple[str, int, str]], page_flags: int = 0) -> BlockSigna
         fragment=np.array([k == "f" for k in kind]), foreign=np.zeros(n, bool), elsewhere=np.zeros(n, bool),
         label=np.array([k in "rBH" for k in kind]), repeated=np.array([k in "rBH" for k in kind]),
         weight=np.ones(n), nwords=nwords, nchars=np.array([len(t) for _, _, t in rows], dtype=np.int32),
-        mark=mark, box=np.array([b for _, b, _ in rows], dtype=np.int32))
+        mark=mark, box=np.array([b for _, b, _ in rows], dtype=np.int32), endnote=np.zeros(n, bool))
 
 
 def test_lines_of_the_body_box_after_its_last_paragraph_are_content() -> None:
@@ -317,3 +318,16 @@ def test_a_shard_gets_the_roles_its_pages_get_one_by_one() -> None:
     assert role.tolist() == np.concatenate([r for r, _ in alone]).tolist()
     assert why.tolist() == np.concatenate([w for _, w in alone]).tolist()
     assert (role == CONTENT).any()
+
+
+def test_end_matter_closing_the_body_is_dropped_not_inside_it() -> None:
+    rows = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 2, ("p", 3, "Click here to see the report."),
+            *[("p", 3, PARA)] * 2, ("f", 3, "Jane Doe contributed to this report."),
+            ("p", 3, "Follow us on Twitter and sign up for our daily newsletter today."), ("s", 0, "Share")]
+    s = signals(rows)
+    role, _ = select_page(s)
+    assert role[1:8].tolist() == [CONTENT] * 7
+    s.endnote = np.array([False, False, False, True, False, False, True, True, False])
+    role, why = select_page(s)
+    assert role[1:6].tolist() == [CONTENT] * 5  # a call to action inside the body stays
+    assert role[6:].tolist() != [CONTENT] * 3 and why[6:8].tolist() == [END_MATTER] * 2

@@ -24,7 +24,9 @@ short lines. So:
    are content too, unless they sit in a row of short non-sentence lines (a
    share bar, tags); so is a short sentence-like line closing the run, and a
    list that starts right after it (a list article), while list items that
-   close the body after a label ("Related") are links, not the body.
+   close the body after a label ("Related") are links, not the body; the
+   blocks closing it that are end matter by their words ("Follow us on
+   Twitter", "Write to X at x@y.com", "Reporting by ...") are chrome.
 
 HTML pages add what their markup says (`mark` and `box`, see `blocks.marks`):
 where the page marks its article element, only prose inside it makes a run;
@@ -69,6 +71,7 @@ ROLE_NAMES = ("content", "chrome", "teaser")
 BODY, HEADLINE, STANDFIRST, INSIDE_BODY, CLOSING = 0, 1, 2, 3, 4
 OTHER_ARTICLE, FOREIGN, LABEL, OUTSIDE_PROSE, OUTSIDE_SHORT = 5, 6, 7, 8, 9
 LD_TEXT, OUTSIDE_MAIN, CLOSING_LIST, BOX_TAIL, BOX_HEAD, OPENING_LIST = 10, 11, 12, 13, 14, 15
+END_MATTER = 16
 WHY_NAMES = (
     "body: prose in the page's main run of text",
     "headline: the short line just above the main run",
@@ -86,6 +89,7 @@ WHY_NAMES = (
     "box tail: a line of the body's own element right after its last paragraph (a list of dates in the article)",
     "box head: a line of the body's own element right above its first paragraph (a lead set as short lines)",
     "list: the items of a list right above the body inside the article element (a how-to's commands)",
+    "end matter: a call to follow, share or subscribe, a contact line or a reporting credit closing the body",
 )
 
 MAX_GAP = 2  # non-prose blocks allowed between two paragraphs of one body
@@ -131,6 +135,7 @@ class BlockSignals:
     nwords, nchars
     mark       what the page's markup says of the block (`blocks.marks` flags; 0 for text pages)
     box        the element holding the paragraph (`blocks.marks`; 0 = unknown, and for text pages)
+    endnote    a short line of end matter by its words (`blocks.shape.END_NOTE`); None: not known
     """
 
     prose: np.ndarray
@@ -145,6 +150,7 @@ class BlockSignals:
     nchars: np.ndarray
     mark: np.ndarray
     box: np.ndarray
+    endnote: np.ndarray | None = None
     # per-block arrays the rules derive from the signals (`_has`, `_usable` ...): made once for a whole shard
     # by `select_shard` and sliced with each page, or made for one page when first asked
     derived: dict[object, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
@@ -157,6 +163,7 @@ class BlockSignals:
         return BlockSignals(self.prose[lo:hi], self.bullet[lo:hi], self.fragment[lo:hi], self.foreign[lo:hi],
                             self.elsewhere[lo:hi], self.label[lo:hi], self.repeated[lo:hi], self.weight[lo:hi],
                             self.nwords[lo:hi], self.nchars[lo:hi], self.mark[lo:hi], self.box[lo:hi],
+                            None if self.endnote is None else self.endnote[lo:hi],
                             {k: v[lo:hi] for k, v in self.derived.items()})
 
 
@@ -612,8 +619,20 @@ def select_page(s: BlockSignals, bodies: list | None = None,
             and not s.elsewhere[tail] and not s.box[last]
             and not (tail + 1 < n and s.repeated[tail + 1] and s.bullet[tail + 1] and not s.prose[tail + 1])):
         role[tail], why[tail] = CONTENT, CLOSING
+    if s.endnote is not None:
+        _end_matter(s, first, role, why)
     _headline(s, first, role, why, boxes)
     return role, why
+
+
+def _end_matter(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) -> None:
+    """The body's closing blocks that are end matter by their words (`BlockSignals.endnote`: "Follow us on
+    Twitter", "Write to X at x@y.com", "Reporting by ...", "Like this story? Share it"), walking up from its last
+    content block to the first one that is not; the body's first block stays."""
+    for i in reversed((_nonzero(role[first + 1:] == CONTENT) + first + 1).tolist()):
+        if not s.endnote[i]:
+            break
+        role[i], why[i] = CHROME, END_MATTER
 
 
 def _roles_outside(s: BlockSignals, has_main: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,9 @@ that is boilerplate by its tag or ARIA role alone (``<nav>``, ``<aside>``,
 ``<form>``, page-level ``<header>`` and ``<footer>``, ``role=navigation``…):
 see `BOILERPLATE`; so are photo captions (``<figcaption>``, a short element whose class names a
 caption): a reader does not read them as the article, and inside the body they would pass for
-paragraphs of it.
+paragraphs of it. So are blocks that are (almost) all link text, a link set as a block between the
+paragraphs (a teaser's card), the title of a list of links so removed ("Related articles"), and a
+hover card inside a paragraph (a person's photo, name and stories, which the style sheet hides).
 
 The url is the page's ``<link rel=canonical>`` or ``og:url`` when it is an
 absolute http(s) url; the site is its host, else the folder (as for text pages).
