@@ -331,3 +331,14 @@ def test_end_matter_closing_the_body_is_dropped_not_inside_it() -> None:
     role, why = select_page(s)
     assert role[1:6].tolist() == [CONTENT] * 5  # a call to action inside the body stays
     assert role[6:].tolist() != [CONTENT] * 3 and why[6:8].tolist() == [END_MATTER] * 2
+
+
+def test_short_answers_under_questions_inside_the_article_element_keep_the_body_going() -> None:
+    qa = [x for k in range(10)
+          for x in (("h", 0, f"Q: Favourite thing number {k}?"), ("f", 4, f"A: a trip to the park {k}"))]
+    rows = [("1", 0, "Headline of the story here"), *[("p", 3, PARA)] * 3, *qa, *[("p", 4, PARA)] * 3,
+            ("s", 0, "Next")]
+    role, _ = select_page(signals(rows, marks.HAS_MAIN))
+    assert role[1:27].tolist() == [CONTENT] * 26 and role[27] != CONTENT
+    role, _ = select_page(signals(rows))  # outside an article element such pairs are teasers' headlines and dates
+    assert (role[6:24] != CONTENT).all()

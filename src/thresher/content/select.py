@@ -8,7 +8,9 @@ short lines. So:
 
 1. a *run* is a sequence of usable prose blocks in which consecutive ones are
    separated by at most ``MAX_GAP`` other blocks (list items and sub-headings
-   do not count, nor does anything before the next paragraph of the same box);
+   do not count, nor does the line under a sub-heading inside the article
+   element, a Q&A's short answer, nor anything before the next paragraph of
+   the same box);
    a block that is the content of another article breaks the run at once
    (unless it is a short line the page repeats: a widget label); prose
    repeated inside the page is a label, not a paragraph;
@@ -220,7 +222,8 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray,
     """
     n = len(s.prose)
     # Python lists: this loop reads a few values per block, and a numpy scalar read costs 3-4 times a list's
-    free = (s.bullet | _has(s, marks.HEADING)).tolist()  # list items and sub-headings are not a gap
+    # list items and sub-headings are not a gap, nor the line under a sub-heading inside the article element
+    free = (s.bullet | _has(s, marks.HEADING) | _derived(s, "under_heading", _under_heading)).tolist()
     breaks, use, repeated, box = _breaks(s).tolist(), usable.tolist(), s.repeated.tolist(), s.box.tolist()
     nxt = _next_usable(breaks, use) if boxes else [-1] * n
     chars = (weight * s.nchars).tolist()
@@ -261,6 +264,13 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray,
                 closed = True
     close()
     return runs
+
+
+def _under_heading(s: BlockSignals) -> np.ndarray:
+    """Lines right under a sub-heading inside the article element, not labels or chrome: that section's text (a
+    Q&A's short answer under each question), not a gap in the body (HTML; text pages mark no article element)."""
+    heading = _has(s, marks.HEADING)
+    return np.r_[False, heading[:-1]] & ~heading & _has(s, marks.MAIN) & ~s.label & ~s.foreign
 
 
 def _after_h1(s: BlockSignals, runs: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
@@ -846,6 +856,9 @@ def _prepare(s: BlockSignals, bounds: np.ndarray) -> None:
     for flag in (marks.HEADING, marks.MAIN, marks.LINES, marks.H1, marks.H1 | marks.TITLE):
         _has(s, flag)
     s.derived["breaks"] = _breaks(s)
+    under = _under_heading(s)
+    under[bounds[:-1][sizes > 0]] = False  # a page's first block is under no heading of the page before
+    s.derived["under_heading"] = under
     _derived(s, "titles", _titles)
     _derived(s, "h1_heads", _h1_heads)
     s.derived["usable"], s.derived["weight"] = _usable_of(s, has_main, has_ld, page)
