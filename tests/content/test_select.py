@@ -342,3 +342,17 @@ def test_short_answers_under_questions_inside_the_article_element_keep_the_body_
     assert role[1:27].tolist() == [CONTENT] * 26 and role[27] != CONTENT
     role, _ = select_page(signals(rows))  # outside an article element such pairs are teasers' headlines and dates
     assert (role[6:24] != CONTENT).all()
+
+
+def test_a_shard_gets_the_end_matter_and_under_heading_roles_its_pages_get_one_by_one() -> None:
+    first = signals([("1", 0, "Headline of the story here"), *[("p", 3, PARA)] * 3, ("h", 0, "Q: A last question?")],
+                    marks.HAS_MAIN)
+    second = signals([("f", 4, "A: an answer of the page"), ("s", 4, "x"), ("s", 4, "y"), ("s", 0, "z"),
+                      *[("p", 5, PARA)] * 2], marks.HAS_MAIN)
+    second.endnote[-1] = True
+    pages = [first, second]
+    shard = BlockSignals(*(np.concatenate([getattr(p, f) for p in pages]) for f in SIGNALS))
+    role, why = select_shard(shard, np.cumsum([0] + [len(p.prose) for p in pages]))
+    alone = [select_page(p) for p in pages]
+    assert role.tolist() == np.concatenate([r for r, _ in alone]).tolist()
+    assert why.tolist() == np.concatenate([w for _, w in alone]).tolist()
