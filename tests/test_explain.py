@@ -68,3 +68,14 @@ def test_different_articles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert r["content_similarity"]["jaccard"] < 0.1
     rows = pq.read_table(tmp_path / "out" / "pages.parquet").to_pylist()
     assert rows[0]["cluster"] != rows[1]["cluster"]
+
+
+def test_text_rendering_escapes_brackets_in_page_text(capsys: pytest.CaptureFixture[str]) -> None:
+    from thresher.explain_text import render
+
+    block = {"pos": 0, "role": "chrome", "why": "label: a line", "text": "[button link=x]Send[/button]",
+             "spread": {"df": 2}}
+    render({"id": "p", "site": "s", "cluster": 0, "kept": True, "reason": None, "duplicate_of": None,
+            "content_lines": 0, "blocks": [block]})
+    out = capsys.readouterr().out
+    assert "[/button]" in out and "[df=2]" in out

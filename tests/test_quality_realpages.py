@@ -29,7 +29,7 @@ def test_aeb_html_floor(tmp_path: Path) -> None:
     shared = shared_or_skip()
     rp = _realpages()
     r = rp.bench_aeb_html(rp.load_scorer(shared), shared / "data" / "aeb", tmp_path, 2, 0)
-    assert r["official"]["f1"] >= 0.965, r["official"]
+    assert r["official"]["f1"] >= 0.969, r["official"]
 
 
 def test_aeb_text_dump_floors(tmp_path: Path) -> None:

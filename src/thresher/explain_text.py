@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 STYLE = {"content": "green", "chrome": "dim", "teaser": "yellow"}
@@ -18,7 +19,7 @@ def _page_table(page: dict, title: str) -> Table:
         spread = ", ".join(f"{k}={v}" for k, v in b["spread"].items() if v not in (None, 0, False))
         why = b["why"].split(":")[0] + (f" [{spread}]" if spread else "")
         text = b["text"] if len(b["text"]) <= 140 else b["text"][:137] + "..."
-        t.add_row(str(b["pos"]), f"[{STYLE[b['role']]}]{b['role']}[/]", why, text)
+        t.add_row(str(b["pos"]), f"[{STYLE[b['role']]}]{b['role']}[/]", escape(why), escape(text))
     return t
 
 
@@ -48,7 +49,7 @@ def render(result: dict) -> None:
     for col in ("a#", "b#", "match", "text"):
         shared.add_column(col, overflow="fold", max_width=70 if col == "text" else None)
     for s in result["shared_passages"]:
-        shared.add_row(str(s["pos_a"]), str(s["pos_b"]), s["match"], s["text"][:140])
+        shared.add_row(str(s["pos_a"]), str(s["pos_b"]), s["match"], escape(s["text"][:140]))
     console.print(shared)
     console.print(_page_table(a, f"a: {a['id']}"))
     console.print(_page_table(b, f"b: {b['id']}"))

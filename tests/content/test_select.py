@@ -14,6 +14,7 @@ from thresher.content.select import (
     CLOSING,
     CLOSING_LIST,
     CONTENT,
+    END_MATTER,
     HEADLINE,
     OPENING_LIST,
     SIGNALS,
@@ -44,7 +45,7 @@ def signals(rows: list[tuple[str, int, str]], page_flags: int = 0) -> BlockSigna
         fragment=np.array([k == "f" for k in kind]), foreign=np.zeros(n, bool), elsewhere=np.zeros(n, bool),
         label=np.array([k in "rBH" for k in kind]), repeated=np.array([k in "rBH" for k in kind]),
         weight=np.ones(n), nwords=nwords, nchars=np.array([len(t) for _, _, t in rows], dtype=np.int32),
-        mark=mark, box=np.array([b for _, b, _ in rows], dtype=np.int32))
+        mark=mark, box=np.array([b for _, b, _ in rows], dtype=np.int32), endnote=np.zeros(n, bool))
 
 
 def test_lines_of_the_body_box_after_its_last_paragraph_are_content() -> None:
@@ -344,3 +345,41 @@ def test_weights_moved_within_the_tolerance_keep_the_body() -> None:
         assert moved is not None and moved[1:3] == (first, last)
         checked += 1
     assert checked > 100
+
+
+def test_end_matter_closing_the_body_is_dropped_not_inside_it() -> None:
+    rows = [("s", 0, "Headline of the story here"), *[("p", 3, PARA)] * 2, ("p", 3, "Click here to see the report."),
+            *[("p", 3, PARA)] * 2, ("f", 3, "Jane Doe contributed to this report."),
+            ("p", 3, "Follow us on Twitter and sign up for our daily newsletter today."), ("s", 0, "Share")]
+    s = signals(rows)
+    role, _ = select_page(s)
+    assert role[1:8].tolist() == [CONTENT] * 7
+    s.endnote = np.array([False, False, False, True, False, False, True, True, False])
+    role, why = select_page(s)
+    assert role[1:6].tolist() == [CONTENT] * 5  # a call to action inside the body stays
+    assert role[6:].tolist() != [CONTENT] * 3 and why[6:8].tolist() == [END_MATTER] * 2
+
+
+def test_short_answers_under_questions_inside_the_article_element_keep_the_body_going() -> None:
+    qa = [x for k in range(10)
+          for x in (("h", 0, f"Q: Favourite thing number {k}?"), ("f", 4, f"A: a trip to the park {k}"))]
+    rows = [("1", 0, "Headline of the story here"), *[("p", 3, PARA)] * 3, *qa, *[("p", 4, PARA)] * 3,
+            ("s", 0, "Next")]
+    role, _ = select_page(signals(rows, marks.HAS_MAIN))
+    assert role[1:27].tolist() == [CONTENT] * 26 and role[27] != CONTENT
+    role, _ = select_page(signals(rows))  # outside an article element such pairs are teasers' headlines and dates
+    assert (role[6:24] != CONTENT).all()
+
+
+def test_a_shard_gets_the_end_matter_and_under_heading_roles_its_pages_get_one_by_one() -> None:
+    first = signals([("1", 0, "Headline of the story here"), *[("p", 3, PARA)] * 3, ("h", 0, "Q: A last question?")],
+                    marks.HAS_MAIN)
+    second = signals([("f", 4, "A: an answer of the page"), ("s", 4, "x"), ("s", 4, "y"), ("s", 0, "z"),
+                      *[("p", 5, PARA)] * 2], marks.HAS_MAIN)
+    second.endnote[-1] = True
+    pages = [first, second]
+    shard = BlockSignals(*(np.concatenate([getattr(p, f) for p in pages]) for f in SIGNALS))
+    role, why = select_shard(shard, np.cumsum([0] + [len(p.prose) for p in pages]))
+    alone = [select_page(p) for p in pages]
+    assert role.tolist() == np.concatenate([r for r, _ in alone]).tolist()
+    assert why.tolist() == np.concatenate([w for _, w in alone]).tolist()

@@ -302,3 +302,38 @@ def test_not_a_warc(tmp_path):
     f = write(tmp_path / "x.warc", b"this is not a warc file at all\n" * 10)
     with pytest.raises(InputError):
         list(iter_pages([f], opts()))
+
+
+def test_hover_card_inside_a_paragraph_is_dropped_and_the_name_kept():
+    page = ("<html><body><div><p>South Dakota Gov. <span class='who'><a href='/p/kn'>Kristi Noem</a>"
+            "<span class='card'><span><img src='kn.jpg'><a href='/p/kn'>Kristi Lynn Noem</a>"
+            "<a href='/a/1'>Another story about her</a> <a href='/a/2'>A third story</a></span></span></span>"
+            " (R) is defending the campaign.</p>"
+            "<p>The second paragraph of the body, long enough to be prose too.</p></div></body></html>")
+    ls = lines(html_to_text(page).text)
+    assert ls == ["South Dakota Gov. Kristi Noem (R) is defending the campaign.",
+                  "The second paragraph of the body, long enough to be prose too."]
+
+
+def test_a_link_card_between_paragraphs_is_dropped_a_link_in_text_is_not():
+    page = ("<html><body><div><p>The first paragraph of the body, long enough to be prose here.</p>"
+            "<a class='read-more' href='/other'><span>Also on the site</span> <span>Another story's headline"
+            "</span></a>"
+            "<p>The second paragraph, with <a href='/x'><b>a link</b> <i>in it</i></a>, long enough.</p>"
+            "<div>Text of a div <a href='/y'><b>with</b> <i>a link</i></a> in its text.</div></div></body></html>")
+    ls = lines(html_to_text(page).text)
+    assert ls == ["The first paragraph of the body, long enough to be prose here.",
+                  "The second paragraph, with a link in it, long enough.",
+                  "Text of a div with a link in its text."]
+
+
+def test_the_title_of_a_dropped_list_of_links_goes_with_it():
+    page = ("<html><body><div><p>The first paragraph of the body, long enough to be prose here.</p>"
+            "<div class='related'><h3>Related articles</h3><ul><li><a href='/a'>One headline</a></li>"
+            "<li><a href='/b'>Two headline</a></li></ul></div>"
+            "<p>The second paragraph of the body, long enough to be prose too.</p>"
+            "<div><h3>Tags</h3><span>Dated 5 May</span><ul><li><a href='/t'>tag</a></li></ul></div>"
+            "<h2>A section of the body</h2><p>The third paragraph of the body, under its section.</p>"
+            "</div></body></html>")
+    ls = lines(html_to_text(page).text)
+    assert "Related articles" not in ls and "Tags" in ls and "A section of the body" in ls

@@ -20,6 +20,13 @@ PROSE_VERY_LONG_WORDS = 40  # this long is running text whatever its capitals (n
 PUNCTUATION = re.compile(r"[.,;:!?…。，、！？]")  # ... when it has punctuation (without, it is a list of tags)
 FRAGMENT_MIN_WORDS = 4  # a short sentence-like line: may close a body (never starts one)
 
+# end matter: a call to follow, share or subscribe, a contact line, a reporting credit; chrome when it closes a body
+END_NOTE = re.compile(
+    r"(?i)(?:\bfollow (?:us|him|her|me|them)\b|\bsign up (?:for|to)\b|\bsubscribe (?:to|for)\b|\bshare (?:it|this)\b"
+    r"|\bclick here\b|^\S+@\S+\.[a-z]{2,}$|\b(?:write to|email|reached at)\b.*\S@\S+\.[a-z]{2,}"
+    r"|\bcontributed (?:to )?(?:this )?report|^\(?reporting by\b|^twitter\.com/)")
+END_NOTE_MAX_WORDS = 40  # ... a short line (a longer one is a paragraph that mentions these)
+
 
 CAPS_SAMPLE = 40  # words looked at: a long paragraph's start tells its shape
 
@@ -63,3 +70,9 @@ def is_fragment(text: str, words: list[str] | None = None) -> bool:
     """A short line that reads like part of a sentence, not a label or a name list."""
     words = text.split() if words is None else words
     return word_count(text, words) >= FRAGMENT_MIN_WORDS and capitalised_share(words) <= PROSE_MAX_CAPITALISED
+
+
+def is_end_note(text: str, words: list[str] | None = None) -> bool:
+    """A short line of end matter (`END_NOTE`): "Follow us on Twitter", "Write to X at x@y.com", "Reporting by"."""
+    words = text.split() if words is None else words
+    return len(words) <= END_NOTE_MAX_WORDS and END_NOTE.search(text) is not None

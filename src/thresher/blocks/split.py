@@ -22,6 +22,8 @@ from .marks import TITLE, TITLE_MAX_WORDS, TITLE_MIN_WORDS, line_marks, title_pa
 from .shape import (
     CAPS_SAMPLE,
     CJK_CHARS_PER_WORD,
+    END_NOTE,
+    END_NOTE_MAX_WORDS,
     FRAGMENT_MIN_WORDS,
     PROSE_LONG_WORDS,
     PROSE_MAX_CAPITALISED,
@@ -68,6 +70,7 @@ BLOCK_SCHEMA = pa.schema([
     ("prose", pa.bool_()),
     ("bullet", pa.bool_()),
     ("fragment", pa.bool_()),
+    ("endnote", pa.bool_()),
     ("mark", pa.uint8()),
     ("box", pa.int32()),
     ("text", pa.string()),
@@ -131,6 +134,15 @@ def _punctuated(head: pa.Array, where: np.ndarray) -> np.ndarray:
     if len(at):
         out[at] = pc.match_substring_regex(head.take(pa.array(at)), PUNCTUATION.pattern).to_numpy(
             zero_copy_only=False)
+    return out
+
+
+def _end_notes(head: pa.Array, where: np.ndarray) -> np.ndarray:
+    """Which blocks are end matter (`shape.END_NOTE`), looked for only where asked (short blocks)."""
+    out = np.zeros(len(where), dtype=bool)
+    at = np.flatnonzero(where)
+    if len(at):
+        out[at] = pc.match_substring_regex(head.take(pa.array(at)), END_NOTE.pattern).to_numpy(zero_copy_only=False)
     return out
 
 
@@ -246,6 +258,7 @@ def block_table_and_words(pages: pa.Table | list[tuple[int, str]]) -> tuple[pa.T
                  (caps <= PROSE_MAX_CAPITALISED) & ((nshape >= PROSE_LONG_WORDS) | terminal)))
     fragment = (nshape >= FRAGMENT_MIN_WORDS) & (caps <= PROSE_MAX_CAPITALISED)
     bullet = pc.match_substring_regex(head, BULLET_RE).to_numpy(zero_copy_only=False)
+    endnote = _end_notes(head, nwords <= END_NOTE_MAX_WORDS)
 
     short = pc.less(pc.utf8_length(head), 400)
     parts = pc.extract_regex(pc.if_else(short, head, ""), LABELLED_RE)
@@ -267,6 +280,7 @@ def block_table_and_words(pages: pa.Table | list[tuple[int, str]]) -> tuple[pa.T
         "prose": prose,
         "bullet": bullet,
         "fragment": fragment,
+        "endnote": endnote,
         "mark": marks,
         "box": boxes,
         "text": text,

@@ -8,7 +8,9 @@ short lines. So:
 
 1. a *run* is a sequence of usable prose blocks in which consecutive ones are
    separated by at most ``MAX_GAP`` other blocks (list items and sub-headings
-   do not count, nor does anything before the next paragraph of the same box);
+   do not count, nor does the line under a sub-heading inside the article
+   element, a Q&A's short answer, nor anything before the next paragraph of
+   the same box);
    a block that is the content of another article breaks the run at once
    (unless it is a short line the page repeats: a widget label); prose
    repeated inside the page is a label, not a paragraph;
@@ -24,7 +26,9 @@ short lines. So:
    are content too, unless they sit in a row of short non-sentence lines (a
    share bar, tags); so is a short sentence-like line closing the run, and a
    list that starts right after it (a list article), while list items that
-   close the body after a label ("Related") are links, not the body.
+   close the body after a label ("Related") are links, not the body; the
+   blocks closing it that are end matter by their words ("Follow us on
+   Twitter", "Write to X at x@y.com", "Reporting by ...") are chrome.
 
 HTML pages add what their markup says (`mark` and `box`, see `blocks.marks`):
 where the page marks its article element, only prose inside it makes a run;
@@ -70,6 +74,7 @@ ROLE_NAMES = ("content", "chrome", "teaser")
 BODY, HEADLINE, STANDFIRST, INSIDE_BODY, CLOSING = 0, 1, 2, 3, 4
 OTHER_ARTICLE, FOREIGN, LABEL, OUTSIDE_PROSE, OUTSIDE_SHORT = 5, 6, 7, 8, 9
 LD_TEXT, OUTSIDE_MAIN, CLOSING_LIST, BOX_TAIL, BOX_HEAD, OPENING_LIST = 10, 11, 12, 13, 14, 15
+END_MATTER = 16
 WHY_NAMES = (
     "body: prose in the page's main run of text",
     "headline: the short line just above the main run",
@@ -87,6 +92,7 @@ WHY_NAMES = (
     "box tail: a line of the body's own element right after its last paragraph (a list of dates in the article)",
     "box head: a line of the body's own element right above its first paragraph (a lead set as short lines)",
     "list: the items of a list right above the body inside the article element (a how-to's commands)",
+    "end matter: a call to follow, share or subscribe, a contact line or a reporting credit closing the body",
 )
 
 MAX_GAP = 2  # non-prose blocks allowed between two paragraphs of one body
@@ -132,6 +138,7 @@ class BlockSignals:
     nwords, nchars
     mark       what the page's markup says of the block (`blocks.marks` flags; 0 for text pages)
     box        the element holding the paragraph (`blocks.marks`; 0 = unknown, and for text pages)
+    endnote    a short line of end matter by its words (`blocks.shape.END_NOTE`); None: not known
     """
 
     prose: np.ndarray
@@ -146,6 +153,7 @@ class BlockSignals:
     nchars: np.ndarray
     mark: np.ndarray
     box: np.ndarray
+    endnote: np.ndarray | None = None
     # per-block arrays the rules derive from the signals (`_has`, `_usable` ...): made once for a whole shard
     # by `select_shard` and sliced with each page, or made for one page when first asked
     derived: dict[object, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -157,7 +165,8 @@ class BlockSignals:
     def page(self, lo: int, hi: int) -> BlockSignals:
         out = BlockSignals(self.prose[lo:hi], self.bullet[lo:hi], self.fragment[lo:hi], self.foreign[lo:hi],
                            self.elsewhere[lo:hi], self.label[lo:hi], self.repeated[lo:hi], self.weight[lo:hi],
-                           self.nwords[lo:hi], self.nchars[lo:hi], self.mark[lo:hi], self.box[lo:hi])
+                           self.nwords[lo:hi], self.nchars[lo:hi], self.mark[lo:hi], self.box[lo:hi],
+                           None if self.endnote is None else self.endnote[lo:hi])
         out.derived = {k: v[lo:hi] for k, v in self.derived.items()}
         return out
 
@@ -215,7 +224,8 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray,
     """
     n = len(s.prose)
     # Python lists: this loop reads a few values per block, and a numpy scalar read costs 3-4 times a list's
-    free = (s.bullet | _has(s, marks.HEADING)).tolist()  # list items and sub-headings are not a gap
+    # list items and sub-headings are not a gap, nor the line under a sub-heading inside the article element
+    free = (s.bullet | _has(s, marks.HEADING) | _derived(s, "under_heading", _under_heading)).tolist()
     breaks, use, repeated, box = _breaks(s).tolist(), usable.tolist(), s.repeated.tolist(), s.box.tolist()
     nxt = _next_usable(breaks, use) if boxes else [-1] * n
     chars = (weight * s.nchars).tolist()
@@ -256,6 +266,13 @@ def _runs(s: BlockSignals, usable: np.ndarray, weight: np.ndarray,
                 closed = True
     close()
     return runs
+
+
+def _under_heading(s: BlockSignals) -> np.ndarray:
+    """Lines right under a sub-heading inside the article element, not labels or chrome: that section's text (a
+    Q&A's short answer under each question), not a gap in the body (HTML; text pages mark no article element)."""
+    heading = _has(s, marks.HEADING)
+    return np.r_[False, heading[:-1]] & ~heading & _has(s, marks.MAIN) & ~s.label & ~s.foreign
 
 
 def _after_h1(s: BlockSignals, runs: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
@@ -630,8 +647,20 @@ def select_page(s: BlockSignals, bodies: list | None = None,
             and not s.elsewhere[tail] and not s.box[last]
             and not (tail + 1 < n and s.repeated[tail + 1] and s.bullet[tail + 1] and not s.prose[tail + 1])):
         role[tail], why[tail] = CONTENT, CLOSING
+    if s.endnote is not None:
+        _end_matter(s, first, role, why)
     _headline(s, first, role, why, boxes)
     return role, why
+
+
+def _end_matter(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray) -> None:
+    """The body's closing blocks that are end matter by their words (`BlockSignals.endnote`: "Follow us on
+    Twitter", "Write to X at x@y.com", "Reporting by ...", "Like this story? Share it"), walking up from its last
+    content block to the first one that is not; the body's first block stays."""
+    for i in reversed((_nonzero(role[first + 1:] == CONTENT) + first + 1).tolist()):
+        if not s.endnote[i]:
+            break
+        role[i], why[i] = CHROME, END_MATTER
 
 
 def _roles_outside(s: BlockSignals, has_main: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -849,6 +878,9 @@ def _prepare(s: BlockSignals, bounds: np.ndarray) -> None:
     for flag in (marks.HEADING, marks.MAIN, marks.LINES, marks.H1, marks.H1 | marks.TITLE):
         _has(s, flag)
     s.derived["breaks"] = _breaks(s)
+    under = _under_heading(s)
+    under[bounds[:-1][sizes > 0]] = False  # a page's first block is under no heading of the page before
+    s.derived["under_heading"] = under
     _derived(s, "titles", _titles)
     _derived(s, "h1_heads", _h1_heads)
     s.derived["usable"], s.derived["weight"] = _usable_of(s, has_main, has_ld, page)

@@ -165,8 +165,8 @@ class SpreadIndex:
     def export_pass1(self, shard_pages: int | Sequence[int], pages: str | None = None) -> None:
         """Pass-1 signals of every block (of the pages in table `pages` only, when given: `thresher.index`)."""
         self._export("signals1", f"""
-            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, b.mark, b.box, d.df,
-                   s.site_pages, coalesce(rd.df, 0) AS rest_df
+            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.endnote, b.nwords, b.nchars, b.mark,
+                   b.box, d.df, s.site_pages, coalesce(rd.df, 0) AS rest_df
             FROM {self._blocks(pages)} b JOIN site s USING (page)
                  JOIN df1 d ON d.sid = s.sid AND d.hash = b.hash
                  LEFT JOIN df1 rd ON b.rest_hash <> 0 AND rd.sid = s.sid AND rd.hash = b.rest_hash""",
@@ -213,7 +213,7 @@ class SpreadIndex:
                    LEFT JOIN claims rc ON rc.sid = s.sid AND rc.hash = b.rest_hash AND rc.cluster = cl.cluster;
         """)
         self._export("signals2", f"""
-            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.nwords, b.nchars, b.mark, b.box,
+            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.endnote, b.nwords, b.nchars, b.mark, b.box,
                    a.n_clusters, a.n_claims, cm.cluster IS NOT NULL AS claimed_here,
                    coalesce(uf.n, 0) AS copies_with, s.copies, a.df,
                    coalesce(r.rest_claims, 0) AS rest_claims, coalesce(r.rest_claimed_here, false) AS rest_claimed_here
@@ -291,6 +291,7 @@ def _pass1(r: dict[str, np.ndarray]) -> BlockSignals:
     weight = np.where(r["site_pages"] >= CHROME_MIN_SITE, rarity_weight(r["df"], min_df), 1.0)
     reference = r["rest_df"] > 0  # "Related: <a headline seen elsewhere>"
     return BlockSignals(prose=prose, bullet=r["bullet"].astype(bool), fragment=r["fragment"].astype(bool),
+                        endnote=_end_notes(r),
                         foreign=np.zeros(n, bool),
                         elsewhere=np.zeros(n, bool), label=repeated | template | reference, repeated=repeated,
                         weight=weight, nwords=r["nwords"], nchars=r["nchars"], mark=r["mark"], box=r["box"])
@@ -312,10 +313,15 @@ def _pass2(r: dict[str, np.ndarray]) -> BlockSignals:
     related = (rest_claims >= 1) & (rest_claims <= MAX_CLAIMS) & ~r["rest_claimed_here"].astype(bool)
     n = len(claimed)
     return BlockSignals(prose=r["prose"].astype(bool), bullet=r["bullet"].astype(bool),
-                        fragment=r["fragment"].astype(bool),
+                        fragment=r["fragment"].astype(bool), endnote=_end_notes(r),
                         foreign=foreign | related, elsewhere=elsewhere, label=r["in_page"] >= 2,
                         repeated=r["in_page"] >= 2,
                         weight=np.ones(n), nwords=r["nwords"], nchars=r["nchars"], mark=r["mark"], box=r["box"])
+
+
+def _end_notes(r: dict[str, np.ndarray]) -> np.ndarray:
+    got = r.get("endnote")
+    return np.zeros(len(r["prose"]), dtype=bool) if got is None else got.astype(bool)
 
 
 def _page_pos_order(page: np.ndarray, pos: np.ndarray) -> np.ndarray:

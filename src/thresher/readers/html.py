@@ -14,7 +14,9 @@ that is boilerplate by its tag or ARIA role alone (``<nav>``, ``<aside>``,
 ``<form>``, page-level ``<header>`` and ``<footer>``, ``role=navigation``…):
 see `BOILERPLATE`; so are photo captions (``<figcaption>``, a short element whose class names a
 caption): a reader does not read them as the article, and inside the body they would pass for
-paragraphs of it.
+paragraphs of it. So are blocks that are (almost) all link text, a link set as a block between the
+paragraphs (a teaser's card), the title of a list of links so removed ("Related articles"), and a
+hover card inside a paragraph (a person's photo, name and stories, which the style sheet hides).
 
 The url is the page's ``<link rel=canonical>`` or ``og:url`` when it is an
 absolute http(s) url; the site is its host, else the folder (as for text pages).
@@ -66,6 +68,10 @@ BOILERPLATE = ("nav", "aside", "dialog", "menu", "button",
 # blocks that are links and nothing else are navigation or other pages' headlines, never the page's text
 LINK_BLOCKS = "li, p, h2, h3, h4, h5, h6, dt, dd, td, th"
 LINK_SHARE = 0.8  # ... when at least this share of the block's visible characters is link text
+LINK_CARD_PARTS = 2  # a link holding this many elements, set between paragraphs, is a teaser's card
+INLINE_TAGS = ("a", "span", "em", "strong", "b", "i", "u", "small", "font", "label", "sup", "sub", "br")
+LIST_TITLE_REACH = 2  # levels above an emptied list of links where its title may sit ...
+LIST_TITLE_MAX_WORDS = 6  # ... as an element left holding this many words or fewer
 # the element a page marks as its article, in order of trust: when a page marks exactly one, with enough text
 MAIN = ('[itemprop="articleBody"]', "article", "main", '[role="main"]')
 MAIN_MIN_CHARS = 400
@@ -80,6 +86,7 @@ CAPTION_TAGS = ("figure", "figcaption")
 # "f_caption_muted_videos_on"), when short (a class naming a big element is about something else)
 _CAPTION_CLASS = re.compile(r"(?:^|[-_])caption(?:[-_]+(?:text|source|credit|inner|content|wrapper))?(?:_{2,}\w+)?$")
 CAPTION_MAX_CHARS = 1000
+CARD_MIN_LINKS = 2  # an element inside a paragraph holding an image and this many links, all link text: a hover card
 NEST_REACH = 2  # a paragraph's parent this many levels inside an element holding paragraphs shares that one's box
 # sentinels put into the tree before text extraction, read back per line (private-use characters)
 _SENTINEL = 0xF0000
@@ -199,7 +206,8 @@ def _visible(node) -> int:
 
 
 def _drop_link_blocks(body) -> None:
-    """Remove list items, paragraphs, sub-headings and cells whose text is (almost) all link text."""
+    """Remove list items, paragraphs, sub-headings and cells whose text is (almost) all link text, links set as
+    blocks between paragraphs (`_between_paras`), and the titles of the lists of links removed."""
     drop = []
     for node in body.css(LINK_BLOCKS):
         links = node.css("a")
@@ -208,8 +216,65 @@ def _drop_link_blocks(body) -> None:
         total = _visible(node)
         if total and sum(_visible(a) for a in links) >= LINK_SHARE * total:
             drop.append(node)
-    for node in reversed(drop):  # innermost first: a nested block is gone before its parent
+    drop += [node for node in body.css("a") if _between_paras(node)]  # a link set as a block between paragraphs
+    outer = _outermost(drop)
+    holders = {node.parent.mem_id: node.parent for node in outer if node.parent is not None}
+    for node in outer:
         node.decompose()
+    _drop_list_titles(holders.values())
+
+
+def _between_paras(node) -> bool:
+    """A link of two elements or more (a card: a kicker and a headline) that stands as a block of its own next to
+    a paragraph of its parent, with no text beside it: a teaser for another page set between the paragraphs."""
+    if (len(node.css("*")) < LINK_CARD_PARTS or node.parent is None
+            or node.parent.tag in (*INLINE_TAGS, "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th")):
+        return False
+    near = []
+    for step in ("prev", "next"):
+        sib = getattr(node, step)
+        while sib is not None and (sib.tag == "-comment"
+                                   or (sib.tag == "-text" and not (sib.text_content or "").strip())):
+            sib = getattr(sib, step)
+        if sib is not None and sib.tag in ("-text", *INLINE_TAGS):
+            return False
+        near.append(sib)
+    return any(sib is not None and sib.tag == "p" for sib in near)
+
+
+def _drop_list_titles(holders) -> None:
+    """Remove the title of a list of links that `_drop_link_blocks` removed ("Related articles", "More from
+    UK"): the first element holding any text up to LIST_TITLE_REACH levels above the emptied list, when that text
+    is LIST_TITLE_MAX_WORDS words or fewer, all of it in sub-headings (a date or a "Tags:" left there is a teaser's
+    or a bar's, and stays to part the body from what follows)."""
+    drop = []
+    for holder in holders:
+        node = holder
+        for _ in range(LIST_TITLE_REACH + 1):
+            if node is None or node.tag in ("body", "html"):
+                break
+            words = len(node.text(deep=True).split())
+            if words:
+                heads = node.css("h2, h3, h4, h5, h6")
+                if words <= LIST_TITLE_MAX_WORDS and words == sum(len(h.text(deep=True).split()) for h in heads):
+                    drop.append(node)
+                break
+            node = node.parent
+    for node in _outermost(drop):
+        node.decompose()
+
+
+def _outermost(nodes: list) -> list:
+    """The nodes not inside another of them, once each: removing those removes all (and frees each once)."""
+    ids = {node.mem_id for node in nodes}
+    out = {}
+    for node in nodes:
+        up = node.parent
+        while up is not None and up.mem_id not in ids:
+            up = up.parent
+        if up is None:
+            out[node.mem_id] = node
+    return list(out.values())
 
 
 def _main_container(body):
@@ -274,6 +339,25 @@ def _drop_captions(body) -> None:
             and _visible(node) <= CAPTION_MAX_CHARS]
     for node in reversed(drop):  # innermost first
         node.decompose()
+
+
+def _drop_cards(body) -> None:
+    """Remove hover cards from paragraphs: the innermost element inside a ``<p>`` that holds an image and
+    CARD_MIN_LINKS links or more, with (almost) nothing but link text (a person's photo, name and latest
+    stories, shown when the pointer rests on the name). The style sheet hides it; read as text it would run
+    into the sentence around the name. Runs before images are dropped."""
+    cards = []
+    for para in body.css("p"):
+        for node in para.css("span, div"):
+            if node.css_first("img") is None or len(node.css("a")) < CARD_MIN_LINKS:
+                continue
+            total = _visible(node)
+            if total and sum(_visible(a) for a in node.css("a")) >= LINK_SHARE * total:
+                cards.append(node)
+    ids = {node.mem_id for node in cards}
+    for node in cards:  # innermost: no card inside it (an outer one holds the name the card is about)
+        if not any(inner.mem_id in ids for inner in node.css("span, div") if inner.mem_id != node.mem_id):
+            node.decompose()
 
 
 def _is_caption(node) -> bool:
@@ -396,6 +480,7 @@ def html_to_text(html: str, *, boilerplate: bool = True) -> HtmlText:
     main = None
     if boilerplate and body is not None:
         ld = _ld_bodies(tree)
+        _drop_cards(body)
         for node in body.css(", ".join(skip)):  # before measuring link density and article size
             node.decompose()
         _drop_link_blocks(body)
