@@ -51,9 +51,12 @@ def test_end_notes_by_their_words() -> None:
     notes = ["Follow us on Twitter @site and on Facebook.", "Write to Al Root at allen.root@dowjones.com",
              "paul.takahashi@chron.com", "(Reporting by Will Dunham; Editing by Tom Brown)",
              "Like this story? Share it with a friend!", "Jane Doe contributed to this report.",
-             "Get the latest updates right in your inbox. Subscribe to our newsletters."]
+             "Get the latest updates right in your inbox. Subscribe to our newsletters.",
+             "Do you rely on our reporting?\u00a0Click here to support it.", "(Follow him on Twitter @x)"]
     plain = ["He said he would follow the rules.", "The reporting was done by many people over the years.",
              "Email remains the main way to reach the office, she said.",
+             'The prop said: "If someone comes with the Brits on Tuesday, they wanted to sign up to, but not now',
+             "Through Amazon Prime, you can now subscribe to more than a dozen streaming TV channels.",
              " ".join(["Follow us on Twitter, a paragraph much longer than end matter is."] * 5)]
     assert [is_end_note(t) for t in notes] == [True] * len(notes)
     assert [is_end_note(t) for t in plain] == [False] * len(plain)

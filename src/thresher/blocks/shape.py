@@ -20,10 +20,16 @@ PROSE_VERY_LONG_WORDS = 40  # this long is running text whatever its capitals (n
 PUNCTUATION = re.compile(r"[.,;:!?…。，、！？]")  # ... when it has punctuation (without, it is a list of tags)
 FRAGMENT_MIN_WORDS = 4  # a short sentence-like line: may close a body (never starts one)
 
-# end matter: a call to follow, share or subscribe, a contact line, a reporting credit; chrome when it closes a body
+# end matter: a call to follow, share or subscribe that starts a sentence, in its first words ("Sign up for ...",
+# "... today. You can follow him on ..."; a sentence of the story may say "wanted to sign up to" further on), a
+# contact line, a reporting credit; chrome when it closes a body. Spaces are spelt out (ASCII and no-break):
+# Python's \\s and RE2's (the vectorised test, `blocks.split`) differ on the no-break space
+_SP, _NSP = "[ \t\u00a0]", "[^ \t\u00a0]"
 END_NOTE = re.compile(
-    r"(?i)(?:\bfollow (?:us|him|her|me|them)\b|\bsign up (?:for|to)\b|\bsubscribe (?:to|for)\b|\bshare (?:it|this)\b"
-    r"|\bclick here\b|^\S+@\S+\.[a-z]{2,}$|\b(?:write to|email|reached at)\b.*\S@\S+\.[a-z]{2,}"
+    r"(?i)(?:(?:^|[.?!:;|]" + _SP + r"+)\W*(?:" + _NSP + "+" + _SP + r"+){0,5}?" + _NSP + r"*?\b"
+    r"(?:follow (?:us|him|her|me|them)\b|sign up (?:for|to)\b|subscribe (?:to|for)\b|share (?:it|this)\b"
+    r"|click here\b)"
+    r"|^\S+@\S+\.[a-z]{2,}$|\b(?:write to|email|reached at)\b.*\S@\S+\.[a-z]{2,}"
     r"|\bcontributed (?:to )?(?:this )?report|^\(?reporting by\b|^twitter\.com/)")
 END_NOTE_MAX_WORDS = 40  # ... a short line (a longer one is a paragraph that mentions these)
 
