@@ -24,7 +24,8 @@ WORKER_BYTES_PER_INPUT_BYTE = 6.0  # a worker's Python objects for one shard (te
 DRIVER_BASE = 350 * 2**20  # interpreter, numpy, pyarrow, duckdb
 DUCKDB_LIMIT = 768 * 2**20  # SpreadIndex memory_limit (content.spread.DUCKDB_MEMORY)
 DRIVER_BYTES_PER_PAGE = 600  # signatures (2 × 256 B, memory-mapped), counts, cluster arrays
-DISK_BYTES_PER_INPUT_BYTE = 3.5  # uncompressed page, block, role and row shards + spread index (3.3 at 100k)
+DISK_BYTES_PER_INPUT_BYTE = 5.5  # page, block, signal, role and row shards, spread index, DuckDB's spill and the
+# outputs, at their peak: 3.3 at 100 k pages, 5.1 at 1 M (a 1 M run refused nothing at 3.5 and filled the disk)
 DISK_BYTES_PER_PAGE = 1_200  # signatures and the other per-page arrays
 
 
