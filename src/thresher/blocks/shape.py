@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 TERMINAL = tuple('.!?…"”’»)。！？」）')  # a sentence ends with one of these
 BULLET = re.compile(r"^\s*(?:[-–—•*·▪●◦]|\d{1,3}[.)])\s+\S")
 
@@ -22,11 +25,12 @@ FRAGMENT_MIN_WORDS = 4  # a short sentence-like line: may close a body (never st
 
 # end matter: a call to follow, share or subscribe that starts a sentence, in its first words ("Sign up for ...",
 # "... today. You can follow him on ..."; a sentence of the story may say "wanted to sign up to" further on), a
-# contact line, a reporting credit; chrome when it closes a body. Spaces are spelt out (ASCII and no-break):
-# Python's \\s and RE2's (the vectorised test, `blocks.split`) differ on the no-break space
+# contact line, a reporting credit; chrome when it closes a body. An RE2 pattern, for the vectorised test
+# (`blocks.split`) and `is_end_note` alike: Python's `re` and RE2 differ on what \\b, \\w and \\s mean outside ASCII
 _SP, _NSP = "[ \t\u00a0]", "[^ \t\u00a0]"
-END_NOTE = re.compile(
-    r"(?i)(?:(?:^|[.?!:;|]" + _SP + r"+)\W*(?:" + _NSP + "+" + _SP + r"+){0,5}?" + _NSP + r"*?\b"
+END_NOTE = (
+    r"(?i)(?:(?:^|[.?!:;|]" + _SP + r"+)[(\[\"'“‘«¡¿*•-]*(?:" + _NSP + "+" + _SP + r"+){0,5}?"
+    r"(?:" + _NSP + r"*[/(\"'“‘])?"
     r"(?:follow (?:us|him|her|me|them)\b|sign up (?:for|to)\b|subscribe (?:to|for)\b|share (?:it|this)\b"
     r"|click here\b)"
     r"|^\S+@\S+\.[a-z]{2,}$|\b(?:write to|email|reached at)\b.*\S@\S+\.[a-z]{2,}"
@@ -81,4 +85,6 @@ def is_fragment(text: str, words: list[str] | None = None) -> bool:
 def is_end_note(text: str, words: list[str] | None = None) -> bool:
     """A short line of end matter (`END_NOTE`): "Follow us on Twitter", "Write to X at x@y.com", "Reporting by"."""
     words = text.split() if words is None else words
-    return len(words) <= END_NOTE_MAX_WORDS and END_NOTE.search(text) is not None
+    if len(words) > END_NOTE_MAX_WORDS:
+        return False
+    return bool(pc.match_substring_regex(pa.array([text], pa.string()), END_NOTE).to_pylist()[0])

@@ -142,7 +142,7 @@ def _end_notes(head: pa.Array, where: np.ndarray) -> np.ndarray:
     out = np.zeros(len(where), dtype=bool)
     at = np.flatnonzero(where)
     if len(at):
-        out[at] = pc.match_substring_regex(head.take(pa.array(at)), END_NOTE.pattern).to_numpy(zero_copy_only=False)
+        out[at] = pc.match_substring_regex(head.take(pa.array(at)), END_NOTE).to_numpy(zero_copy_only=False)
     return out
 
 
