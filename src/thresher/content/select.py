@@ -286,7 +286,16 @@ def _after_h1(s: BlockSignals, runs: list[tuple[int, int, float]]) -> list[tuple
 
 def _titles(s: BlockSignals) -> np.ndarray:
     """Headlines that weigh the run under them (`_after_h1`): the <h1> or a title repeat, this article's."""
-    return _has(s, marks.H1 | marks.TITLE) & ~s.foreign & ~s.elsewhere & (s.nwords >= HEADLINE_MIN_WORDS)
+    return _has(s, marks.H1) & _headline_sized(s) | _derived(s, "title_repeats", _title_repeats)
+
+
+def _title_repeats(s: BlockSignals) -> np.ndarray:
+    """Lines repeating the page's <title> (`marks.TITLE`) that can head its body: this article's, headline-long."""
+    return _has(s, marks.TITLE) & _headline_sized(s)
+
+
+def _headline_sized(s: BlockSignals) -> np.ndarray:
+    return ~s.foreign & ~s.elsewhere & (s.nwords >= HEADLINE_MIN_WORDS)
 
 
 def _h1_heads(s: BlockSignals) -> np.ndarray:
@@ -785,8 +794,7 @@ def _headline(s: BlockSignals, first: int, role: np.ndarray, why: np.ndarray, ht
                 and s.fragment[head] and not s.elsewhere[head]):
             role[head], why[head] = CONTENT, STANDFIRST
         return
-    titled = _nonzero(_has(s, marks.TITLE)[:first] & ~s.foreign[:first] & ~s.elsewhere[:first]
-                        & (s.nwords[:first] >= HEADLINE_MIN_WORDS)) if html else []
+    titled = _nonzero(_derived(s, "title_repeats", _title_repeats)[:first]) if html else []
     if len(titled) and first - int(titled[-1]) <= H1_REACH:  # the line above the body that repeats the <title>
         top = int(titled[-1])
         role[top], why[top] = CONTENT, HEADLINE
@@ -881,7 +889,7 @@ def _prepare(s: BlockSignals, bounds: np.ndarray) -> None:
     under = _under_heading(s)
     under[bounds[:-1][sizes > 0]] = False  # a page's first block is under no heading of the page before
     s.derived["under_heading"] = under
-    _derived(s, "titles", _titles)
+    _derived(s, "titles", _titles)  # and the title repeats it is made of
     _derived(s, "h1_heads", _h1_heads)
     s.derived["usable"], s.derived["weight"] = _usable_of(s, has_main, has_ld, page)
     s.derived["role"], s.derived["why"] = _roles_outside(s, has_main)
