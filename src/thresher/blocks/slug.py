@@ -65,12 +65,8 @@ def token_words(tokens: pa.ListArray, where: np.ndarray) -> tuple[np.ndarray, pa
     distinct, code = np.unique(tokens.values.indices.to_numpy()[at], return_inverse=True)
     entry, words = _words(pc.replace_substring_regex(tokens.values.dictionary.take(pa.array(distinct)),
                                                      _APOSTROPHES, ""))
-    counts = np.bincount(entry, minlength=len(distinct))
-    first = np.cumsum(counts) - counts  # where each distinct token's words start
-    sizes = counts[code]
-    stops = np.cumsum(sizes)
-    take = np.arange(int(stops[-1]) if len(stops) else 0) - np.repeat(stops - sizes - first[code], sizes)
-    return np.repeat(np.repeat(np.arange(len(where)), size), sizes), words.take(pa.array(take))
+    token, out = _by_code(code, entry, words, len(distinct))
+    return np.repeat(np.arange(len(where)), size)[token], out
 
 
 def matches_slug_words(block: np.ndarray, words: pa.Array, owner: np.ndarray, slug_rows: np.ndarray,
@@ -103,9 +99,14 @@ def _words_of_distinct(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
     teaser headlines), then spread back to every row."""
     enc = encode(text)
     entry, words = _words(pc.replace_substring_regex(enc.dictionary, _APOSTROPHES, ""))
-    codes = enc.indices.to_numpy()
-    counts = np.bincount(entry, minlength=len(enc.dictionary))
-    first = np.cumsum(counts) - counts  # where each distinct text's words start
+    return _by_code(enc.indices.to_numpy(), entry, words, len(enc.dictionary))
+
+
+def _by_code(codes: np.ndarray, entry: np.ndarray, words: pa.Array, n: int) -> tuple[np.ndarray, pa.Array]:
+    """(row, word): each row's words, where row r is distinct string `codes[r]` (of `n`) and the distinct
+    strings' words are (`entry`, `words`), grouped by entry in order (`_words` of the distinct strings)."""
+    counts = np.bincount(entry, minlength=n)
+    first = np.cumsum(counts) - counts  # where each distinct string's words start
     sizes = counts[codes]
     ends = np.cumsum(sizes)
     at = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - sizes - first[codes], sizes)
