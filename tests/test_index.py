@@ -101,6 +101,9 @@ def test_old_pages_are_not_split_again(indexed: Path) -> None:
 
 # each count table by names, not by the site and url ids (numbered per version in a recount)
 _NAMED = {
+    "home": "SELECT page, site, url FROM {db}.home",
+    "sites": "SELECT site, n FROM {db}.sites",
+    "fetches": "SELECT url, m FROM {db}.fetches",
     "site": "SELECT page, i.site, site_pages, f.url, copies FROM {db}.site LEFT JOIN {db}.sites i USING (sid) "
             "LEFT JOIN {db}.fetches f USING (uid)",
     "df1": "SELECT i.site, hash, df FROM {db}.df1 JOIN {db}.sites i USING (sid)",

@@ -75,6 +75,122 @@ def _carry_rests(con: DuckDBPyConnection, version: Path, new_files: list[str]) -
     con.execute(f"INSERT INTO rests {rows}" if have else f"CREATE TABLE rests AS {rows}")
 
 
+PAGES_CARRIED = 1  # `built.pages_carried`: the page tables were carried, and table `mirrors` is kept with them
+
+
+def _carried_pages(con: DuckDBPyConnection) -> bool:
+    """Whether the live version's page tables can be carried: written by `_carry_page_tables` or
+    `_rebuild_page_tables` (code that rebuilds them leaves `built` without the mark, and `mirrors` stale)."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE database_name = 'prev' "
+                            "AND table_name = 'built' AND column_name = 'pages_carried'").fetchall()[0][0])
+
+
+_IDS_SQL = """
+    CREATE TABLE sites AS  -- the live version's ids; new sites numbered after them
+      SELECT n.site, coalesce(o.sid, (SELECT coalesce(max(sid), 0) FROM prev.sites)
+                                     + row_number() OVER (PARTITION BY o.sid IS NULL ORDER BY n.site))::INTEGER
+                     AS sid, n.n
+      FROM (SELECT site, count(*) AS n FROM home GROUP BY site) n LEFT JOIN prev.sites o USING (site);
+    CREATE TABLE fetches AS
+      SELECT n.url, coalesce(o.uid, (SELECT coalesce(max(uid), 0) FROM prev.fetches)
+                                    + row_number() OVER (PARTITION BY o.uid IS NULL ORDER BY n.url))::INTEGER
+                    AS uid, n.m
+      FROM (SELECT url, count(*) AS m FROM home WHERE url IS NOT NULL GROUP BY url HAVING count(*) > 1) n
+           LEFT JOIN prev.fetches o USING (url);
+"""
+
+
+def _rebuild_page_tables(con: DuckDBPyConnection, version: Path) -> None:
+    """The page tables (raw, home, sites, fetches, site) from all page shards, as a recount makes them but with
+    the live version's ids; and `mirrors`, the text hashes whose pages lie on more than one site."""
+    con.execute(f"""
+        DROP TABLE IF EXISTS built; DROP TABLE raw; DROP TABLE home; DROP TABLE sites; DROP TABLE fetches;
+        DROP TABLE site;
+        {HOME_SQL.format(pages=version / "pages" / "*.parquet")}
+        {_IDS_SQL}
+        {SITE_SQL}
+        CREATE OR REPLACE TABLE mirrors AS
+          SELECT text_hash FROM raw GROUP BY text_hash HAVING min(site) <> max(site);
+    """)
+
+
+def _carry_page_tables(con: DuckDBPyConnection, version: Path, first_new: int) -> None:
+    """Change the live version's page tables by the new pages, equal to `_rebuild_page_tables`'s.
+
+    A page's home (`HOME_SQL`: the site and url of the copy of its text on the
+    largest site, then the lowest page) can change only when its text group gained
+    a page, or when the group spans several sites (`mirrors`), whose sizes the new
+    pages change; only those groups are ranked again. The site and url counts change
+    by the homes that changed; ids of sites and urls stay the live version's. Only
+    `site` is rewritten whole, from integer columns (its site sizes change with
+    every page a site gains).
+    """
+    new_pages = f"(SELECT * FROM read_parquet('{version / 'pages' / '*.parquet'}') WHERE page >= {int(first_new)})"
+    con.execute(f"""
+        DROP TABLE built; DROP TABLE sites; DROP TABLE fetches;
+        CREATE TEMP TABLE raw_new AS
+          SELECT page, site, text_hash, nullif(trim(url), '') AS url FROM {new_pages};
+        CREATE TEMP TABLE own_n AS  -- pages per site (own, not home), as HOME_SQL's site_n
+          SELECT site, sum(n)::BIGINT AS n FROM (SELECT site, count(*) AS n FROM raw GROUP BY site
+                                                 UNION ALL SELECT site, count(*) FROM raw_new GROUP BY site)
+          GROUP BY site;
+        INSERT INTO raw BY NAME SELECT r.*, o.n AS site_n FROM raw_new r JOIN own_n o USING (site);
+        INSERT INTO mirrors
+          SELECT text_hash FROM raw SEMI JOIN (SELECT DISTINCT text_hash FROM raw_new) USING (text_hash)
+          GROUP BY text_hash HAVING min(site) <> max(site)
+          EXCEPT SELECT text_hash FROM mirrors;
+        CREATE TEMP TABLE tgroups AS  -- text groups whose home can change
+          SELECT DISTINCT text_hash FROM raw_new UNION SELECT text_hash FROM mirrors;
+        CREATE TEMP TABLE home_new AS
+          SELECT page, first_value(site) OVER w AS site, first_value(url) OVER w AS url
+          FROM (SELECT r.page, r.site, r.text_hash, r.url, o.n AS site_n
+                FROM raw r SEMI JOIN tgroups USING (text_hash) JOIN own_n o USING (site))
+          WINDOW w AS (PARTITION BY text_hash ORDER BY site_n DESC, page);
+        CREATE TEMP TABLE home_old AS SELECT h.* FROM home h SEMI JOIN home_new USING (page);
+        DELETE FROM home WHERE page IN (SELECT page FROM home_old);
+        INSERT INTO home BY NAME SELECT * FROM home_new;
+        CREATE TEMP TABLE moved_home AS  -- pages whose home site or url changed
+          SELECT n.page, n.site, n.url, o.site AS site0, o.url AS url0
+          FROM home_new n LEFT JOIN home_old o USING (page)
+          WHERE o.page IS NULL OR n.site <> o.site OR n.url IS DISTINCT FROM o.url;
+        CREATE TEMP TABLE dsites AS
+          SELECT site, sum(d)::BIGINT AS d FROM (SELECT site, 1 AS d FROM moved_home
+                                                 UNION ALL SELECT site0, -1 FROM moved_home WHERE site0 IS NOT NULL)
+          GROUP BY site;
+        CREATE TABLE sites AS  -- the live version's ids; new sites numbered after them
+          SELECT n.site, coalesce(o.sid, (SELECT coalesce(max(sid), 0) FROM prev.sites)
+                                         + row_number() OVER (PARTITION BY o.sid IS NULL ORDER BY n.site))::INTEGER
+                         AS sid, n.n
+          FROM (SELECT site, sum(n)::BIGINT AS n FROM (SELECT site, n FROM prev.sites
+                                                       UNION ALL SELECT site, d FROM dsites) GROUP BY site
+                HAVING sum(n) > 0) n
+               LEFT JOIN prev.sites o USING (site);
+        CREATE TEMP TABLE urls AS  -- urls whose fetch count can have changed: all their homes counted again
+          SELECT url FROM moved_home WHERE url IS NOT NULL UNION SELECT url0 FROM moved_home WHERE url0 IS NOT NULL;
+        CREATE TEMP TABLE url_pages AS SELECT page, url FROM home SEMI JOIN urls USING (url);
+        CREATE TABLE fetches AS
+          SELECT * FROM prev.fetches ANTI JOIN urls USING (url)
+          UNION ALL
+          SELECT n.url, coalesce(o.uid, (SELECT coalesce(max(uid), 0) FROM prev.fetches)
+                                        + row_number() OVER (PARTITION BY o.uid IS NULL ORDER BY n.url))::INTEGER
+                        AS uid, n.m
+          FROM (SELECT url, count(*) AS m FROM url_pages GROUP BY url HAVING count(*) > 1) n
+               LEFT JOIN prev.fetches o USING (url);
+        CREATE TEMP TABLE ids AS  -- (page, sid, uid): the live version's, but for pages whose site or url moved
+          SELECT page, sid, uid FROM prev.site
+          ANTI JOIN (SELECT page FROM moved_home UNION SELECT page FROM url_pages) USING (page)
+          UNION ALL
+          SELECT h.page, i.sid, f.uid
+          FROM (SELECT page, site, url FROM moved_home UNION SELECT page, site, url FROM home
+                SEMI JOIN url_pages USING (page)) h
+               JOIN sites i USING (site) LEFT JOIN fetches f USING (url);
+        DROP TABLE site;
+        CREATE TABLE site AS
+          SELECT d.page, d.sid, i.n AS site_pages, d.uid, coalesce(f.m, 0) AS copies
+          FROM ids d JOIN sites i USING (sid) LEFT JOIN fetches f USING (uid);
+    """)
+
+
 def carry_pass1(version: Path, live: Path, first_new: int, shard_starts: Sequence[int], threads: int) -> None:
     """Make version/spread.duckdb: live's counts, page tables rebuilt, `df1` changed by the batch's deltas.
 
@@ -87,24 +203,11 @@ def carry_pass1(version: Path, live: Path, first_new: int, shard_starts: Sequenc
     shutil.copyfile(live / DB, tmp)
     con = connect(tmp, version / "duckdb-tmp", threads=threads)
     try:
-        con.execute(f"""
-            ATTACH '{live / DB}' AS prev (READ_ONLY);
-            DROP TABLE built; DROP TABLE raw; DROP TABLE home; DROP TABLE sites; DROP TABLE fetches;
-            DROP TABLE site;
-            {HOME_SQL.format(pages=version / "pages" / "*.parquet")}
-            CREATE TABLE sites AS  -- the live version's ids; new sites numbered after them
-              SELECT n.site, coalesce(o.sid, (SELECT coalesce(max(sid), 0) FROM prev.sites)
-                                             + row_number() OVER (PARTITION BY o.sid IS NULL ORDER BY n.site))::INTEGER
-                             AS sid, n.n
-              FROM (SELECT site, count(*) AS n FROM home GROUP BY site) n LEFT JOIN prev.sites o USING (site);
-            CREATE TABLE fetches AS
-              SELECT n.url, coalesce(o.uid, (SELECT coalesce(max(uid), 0) FROM prev.fetches)
-                                            + row_number() OVER (PARTITION BY o.uid IS NULL ORDER BY n.url))::INTEGER
-                            AS uid, n.m
-              FROM (SELECT url, count(*) AS m FROM home WHERE url IS NOT NULL GROUP BY url HAVING count(*) > 1) n
-                   LEFT JOIN prev.fetches o USING (url);
-            {SITE_SQL}
-        """)
+        con.execute(f"ATTACH '{live / DB}' AS prev (READ_ONLY)")
+        if _carried_pages(con):
+            _carry_page_tables(con, version, first_new)
+        else:
+            _rebuild_page_tables(con, version)
         moved = con.execute("SELECT n.page FROM site n JOIN prev.site o USING (page) WHERE n.sid <> o.sid "
                             "ORDER BY 1").fetchnumpy()["page"].astype(np.int64)
         new_shards = [i for i, lo in enumerate(shard_starts) if lo >= first_new]
@@ -126,7 +229,7 @@ def carry_pass1(version: Path, live: Path, first_new: int, shard_starts: Sequenc
         """)
         _add(con, "df1", "d1", ("sid", "hash"), ("df",))
         _carry_rests(con, version, [str(version / "blocks" / f"shard-{i:05d}.parquet") for i in new_shards])
-        con.execute("CREATE TABLE built AS SELECT 1 AS done; DETACH prev")
+        con.execute(f"CREATE TABLE built AS SELECT 1 AS done, {PAGES_CARRIED} AS pages_carried; DETACH prev")
     finally:
         con.close()
     tmp.replace(db)
