@@ -161,6 +161,15 @@ class SpreadIndex:
         where = "" if pages is None else f" WHERE page IN (SELECT page FROM {pages})"
         return f"(SELECT {columns} FROM {blocks}{where})"
 
+    def _rests(self, pages: str | None) -> str:
+        """The blocks with a "Label:" rest (page, pos, rest_hash), of the pages in table `pages` when given;
+        from the index's table `rests` when it has one (`index.counts`), else from the block shards."""
+        has = pages is not None and self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'rests' AND NOT temporary").fetchall()[0][0]
+        if has:
+            return f"(SELECT page, pos, rest_hash FROM rests SEMI JOIN {pages} USING (page))"
+        return f"(SELECT * FROM {self._blocks(pages, 'page, pos, rest_hash')} WHERE rest_hash <> 0)"
+
     # -- pass 1: pages only -------------------------------------------------
     def export_pass1(self, shard_pages: int | Sequence[int], pages: str | None = None) -> None:
         """Pass-1 signals of every block (of the pages in table `pages` only, when given: `thresher.index`)."""
@@ -207,7 +216,7 @@ class SpreadIndex:
             CREATE OR REPLACE TABLE rest AS
               SELECT b.page, b.pos, coalesce(ra.n_claims, 0) AS rest_claims,
                      rc.cluster IS NOT NULL AS rest_claimed_here
-              FROM (SELECT * FROM {self._blocks(pages, "page, pos, rest_hash")} WHERE rest_hash <> 0) b
+              FROM {self._rests(pages)} b
                    JOIN site s USING (page) JOIN cl USING (page)
                    LEFT JOIN agg ra ON ra.sid = s.sid AND ra.hash = b.rest_hash
                    LEFT JOIN claims rc ON rc.sid = s.sid AND rc.hash = b.rest_hash AND rc.cluster = cl.cluster;

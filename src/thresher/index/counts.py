@@ -38,22 +38,27 @@ if TYPE_CHECKING:
 DB = "spread.duckdb"
 
 
-def _add(con: DuckDBPyConnection, table: str, delta: str, keys: Sequence[str], values: Sequence[str]) -> None:
+def _add(con: DuckDBPyConnection, table: str, delta: str, keys: Sequence[str], values: Sequence[str], *,
+         summed: str = "summed") -> None:
     """Add the rows of `delta` to `table`'s rows of the same keys (new keys are inserted); drop rows at zero.
 
     The touched rows are deleted and inserted again with their sums: cheaper in
-    DuckDB than an UPDATE, which rewrites the table's column segments. Leaves
-    TEMP table `summed`: the touched keys, their new values and whether they
-    had a row before (`was`).
+    DuckDB than an UPDATE, which rewrites the table's column segments. They are
+    deleted by the row ids the lookup found, in the same transaction (a delete
+    joined on the keys scans the whole table a second time). Leaves TEMP table
+    `summed`: the touched keys, their new values and whether they had a row
+    before (`was`).
     """
     on = " AND ".join(f"t.{k} = d.{k}" for k in keys)
     sums = ", ".join(f"coalesce(t.{v}, 0) + d.{v} AS {v}" for v in values)
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE summed AS
-          SELECT {", ".join(f"d.{k}" for k in keys)}, {sums}, t.{values[0]} IS NOT NULL AS was
+        BEGIN;
+        CREATE OR REPLACE TEMP TABLE {summed} AS
+          SELECT {", ".join(f"d.{k}" for k in keys)}, {sums}, t.{values[0]} IS NOT NULL AS was, t.rowid AS rid
           FROM {delta} d LEFT JOIN {table} t ON {on};
-        DELETE FROM {table} t USING {delta} d WHERE {on};
-        INSERT INTO {table} BY NAME SELECT * EXCLUDE (was) FROM summed WHERE {values[0]} <> 0;
+        DELETE FROM {table} WHERE rowid IN (SELECT rid FROM {summed} WHERE rid IS NOT NULL);
+        INSERT INTO {table} BY NAME SELECT * EXCLUDE (was, rid) FROM {summed} WHERE {values[0]} <> 0;
+        COMMIT;
     """)
 
 
@@ -265,32 +270,37 @@ def carry_pass2(con: DuckDBPyConnection, clusters: Path, roles: Path, changed: s
             UNION ALL SELECT uid, hash, -1 FROM ph_old WHERE uid IS NOT NULL)
           GROUP BY ALL HAVING sum(n) <> 0;
     """)
-    _add(con, "pc", "dpc", ("sid", "hash", "cluster"), ("pages", "own"))
+    _add(con, "pc", "dpc", ("sid", "hash", "cluster"), ("pages", "own"), summed="pc_summed")
     # clusters gained or lost per (site, fingerprint): an aggregate of `AGG_SQL` changed by its delta, not
     # regrouped (a site's chrome line is in thousands of clusters: a regroup reads them all each batch)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE dclusters AS
-          SELECT sid, hash, sum((pages <> 0)::INTEGER - was::INTEGER)::BIGINT AS n FROM summed GROUP BY ALL
+          SELECT sid, hash, sum((pages <> 0)::INTEGER - was::INTEGER)::BIGINT AS n FROM pc_summed GROUP BY ALL
     """)
     _add(con, "ufreq", "duf", ("uid", "hash"), ("n",))
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tk AS SELECT DISTINCT sid, hash, cluster FROM dpc;
-        CREATE OR REPLACE TEMP TABLE claims_gone AS SELECT c.* FROM claims c SEMI JOIN tk USING (sid, hash, cluster);
-        DELETE FROM claims c USING tk WHERE c.sid = tk.sid AND c.hash = tk.hash AND c.cluster = tk.cluster;
-        CREATE OR REPLACE TEMP TABLE claims_new AS
-          SELECT p.sid, p.hash, p.cluster FROM pc p JOIN tk USING (sid, hash, cluster) WHERE {CLAIMED};
+        BEGIN;
+        CREATE OR REPLACE TEMP TABLE claims_gone AS
+          SELECT c.*, c.rowid AS rid FROM claims c SEMI JOIN tk USING (sid, hash, cluster);
+        DELETE FROM claims WHERE rowid IN (SELECT rid FROM claims_gone);
+        CREATE OR REPLACE TEMP TABLE claims_new AS  -- pc's rows of the touched keys are pc_summed's (`_add`)
+          SELECT sid, hash, cluster FROM pc_summed WHERE pages <> 0 AND {CLAIMED};
         INSERT INTO claims BY NAME SELECT * FROM claims_new;
+        COMMIT;
         CREATE OR REPLACE TEMP TABLE dclaims AS
           SELECT sid, hash, sum(n)::BIGINT AS n FROM (SELECT sid, hash, 1 AS n FROM claims_new
                                                       UNION ALL SELECT sid, hash, -1 FROM claims_gone)
           GROUP BY ALL;
         CREATE OR REPLACE TEMP TABLE ak AS  -- keys whose clusters, claims or page count changed
           SELECT DISTINCT sid, hash FROM tk UNION SELECT sid, hash FROM df1_changed;
+        BEGIN;
         CREATE OR REPLACE TEMP TABLE agg_new AS  -- as AGG_SQL: a row per key in pc (whose keys are in df1)
           SELECT ak.sid, ak.hash, coalesce(a.n_clusters, 0) + coalesce(dc.n, 0) AS n_clusters,
-                 coalesce(a.n_claims, 0) + coalesce(dl.n, 0) AS n_claims, d.df
+                 coalesce(a.n_claims, 0) + coalesce(dl.n, 0) AS n_claims, d.df, a.rowid AS rid
           FROM ak LEFT JOIN agg a USING (sid, hash) LEFT JOIN dclusters dc USING (sid, hash)
                LEFT JOIN dclaims dl USING (sid, hash) LEFT JOIN df1 d USING (sid, hash);
-        DELETE FROM agg a USING ak WHERE a.sid = ak.sid AND a.hash = ak.hash;
-        INSERT INTO agg BY NAME SELECT * FROM agg_new WHERE n_clusters > 0 AND df IS NOT NULL;
+        DELETE FROM agg WHERE rowid IN (SELECT rid FROM agg_new WHERE rid IS NOT NULL);
+        INSERT INTO agg BY NAME SELECT * EXCLUDE (rid) FROM agg_new WHERE n_clusters > 0 AND df IS NOT NULL;
+        COMMIT;
     """)

@@ -7,9 +7,11 @@ pages have a block whose *class* changed — the values selection reads, not
 the raw counts: a chrome line seen on 500 or on 600 pages of 520 articles is
 chrome either way. Only those pages (and the new ones) get their signals
 exported and selected again (`refresh.select_index_shard`); every other old
-page keeps its roles without being looked at. Sites and urls are compared by
-name: a recount numbers their integer ids (`spread.SpreadIndex`) afresh (an
-update carries the live version's, `counts`).
+page keeps its roles without being looked at. A page's site and url are
+compared by their integer ids (sid, uid): an update keeps the live version's
+ids and numbers new sites and urls after the largest of them
+(`counts.carry_pass1`), so an id names the same site or url in both versions
+and a new one names none of the live version's.
 
 Pass 2 reads, per block of page p on site s in cluster c with url u:
 whether (site, hash) is in one cluster only, by how many clusters it is claimed
@@ -61,6 +63,8 @@ def attach_previous(con: DuckDBPyConnection, prev: Path | None) -> bool:
     shifts the ids of the sites after it), so the live version's tables are read
     through TEMP views that carry this version's ids, matched by site name and
     url (`o_*`); `n_page` and `o_page` give each page's site and url by name.
+    The candidate searches compare a page's ids directly: an update carries
+    the live version's (`counts.carry_pass1`).
     """
     db = None if prev is None else prev / "spread.duckdb"
     if db is None or not db.exists():
@@ -134,7 +138,7 @@ def pass1_candidates(con: DuckDBPyConnection, runkeys_glob: str, first_new: int,
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE cand1 AS
           SELECT page FROM site WHERE page >= {int(first_new)}
-          UNION SELECT n.page FROM n_page n JOIN o_page o USING (page) WHERE n.site IS DISTINCT FROM o.site
+          UNION SELECT n.page FROM site n JOIN prev.site o USING (page) WHERE n.sid <> o.sid
           UNION SELECT s.page FROM site s JOIN s1 USING (sid) WHERE (s1.sp >= {small}) <> (s1.sp0 >= {small})
           UNION {_pages_with_keys("k1")}
           UNION SELECT page FROM rk_cand;
@@ -179,8 +183,8 @@ def pass2_candidates(con: DuckDBPyConnection, first_new: int) -> str:
           WHERE least(n.df, o.df) < (SELECT coalesce(max(copies), 0) FROM site);
         CREATE OR REPLACE TEMP TABLE cand2 AS
           SELECT page FROM site WHERE page >= {int(first_new)}
-          UNION SELECT n.page FROM n_page n JOIN o_page o USING (page)
-                WHERE n.site IS DISTINCT FROM o.site OR n.url IS DISTINCT FROM o.url
+          UNION SELECT n.page FROM site n JOIN prev.site o USING (page)
+                WHERE n.sid <> o.sid OR n.uid IS DISTINCT FROM o.uid
           UNION SELECT n.page FROM cl n JOIN prev.cl o ON n.page = o.page WHERE n.cluster <> o.cluster
           UNION SELECT s.page FROM site s JOIN u2 ON u2.uid = s.uid
           UNION {_pages_with_keys("k2")}
