@@ -125,13 +125,14 @@ def _signatures_in_batches(hasher: MinHasher, text: pa.ChunkedArray, block_page:
     sig = np.zeros((n, hasher.num_perm), dtype=np.uint16)
     counts = np.zeros(n, dtype=np.int32)
     edges = np.searchsorted(block_page, np.arange(0, n + BATCH_PAGES, BATCH_PAGES))
+    text = text.combine_chunks()  # once: each batch's own blocks are then split in place, not copied out
     for k, (lo, hi) in enumerate(itertools.pairwise(edges)):
         first = k * BATCH_PAGES
         m = min(BATCH_PAGES, n - first)
         if m <= 0:
             break
         keep = lo + np.flatnonzero(own[lo:hi])
-        owner, words = tokenize(text.take(pa.array(keep)).combine_chunks())
+        owner, words = tokenize(text, keep)
         sig[first:first + m], counts[first:first + m] = hasher.signatures_of_words(
             block_page[keep][owner] - first, words, m)
     return sig, counts

@@ -21,21 +21,23 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..hashing import encode, hash_distinct, lower_coded
+from ..blocks.scan import word_lists
+from ..hashing import encode, hash_distinct
 
 # a word: a whitespace-separated token, lower-cased, without the punctuation around it
 EDGE_PUNCTUATION = string.punctuation + "‘’‚‛“”„‟«»‹›—–‒―…·•¡¿§¶†‡※"
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def tokenize(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(owner, hash) of every lower-cased word of `texts`, in order: owner is the text's index.
+def tokenize(texts: pa.Array, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, hash) of every lower-cased word of `texts` (of `rows` only, when given), in order: owner
+    is the text's index (among `rows`).
 
-    Arrow splits, trims and dictionary-encodes the words in C++ (no regex: a
-    Unicode regex split costs three times as much); the distinct words are
-    lower-cased, not the whole text (lower-casing never makes ASCII whitespace).
+    Words split at ASCII whitespace and are dictionary-coded in one compiled
+    pass (`blocks.scan.word_lists`); the distinct words are lower-cased, not
+    the whole text (lower-casing never makes ASCII whitespace).
     """
-    return hash_token_lists(lower_coded(pc.ascii_split_whitespace(texts))[0])
+    return hash_token_lists(word_lists(texts, rows, ascii_only=True)[0])
 
 
 def hash_token_lists(toks: pa.Array) -> tuple[np.ndarray, np.ndarray]:
