@@ -546,3 +546,78 @@ def gather(const uint8_t[::1] data, const int64_t[::1] start, const int64_t[::1]
                 memcpy(&out[offsets[t]], d + start[t], stop[t] - start[t])
     return out_a[:offsets[n]], offsets_a
 
+
+
+# -- MinHash ---------------------------------------------------------------------------------------
+
+def minhash_bins(const int64_t[::1] owner, const uint64_t[::1] words, Py_ssize_t n, int k, int num_perm,
+                 uint64_t salt, int bits):
+    """One-permutation MinHash bins of `n` pages from their words' hashes in order (`owner` ascending
+    gives each word's page): (bins uint32 [n, num_perm], with 0xFFFFFFFF where empty; counts int32 [n]).
+
+    The same windows as `minhash.shingles_of_owners` (every k consecutive words of a page; a page of
+    fewer words: one window of them all) and the same mixing, binning and counting as `MinHasher._sign`
+    (a page's count is its distinct (bin, low 32 bits) pairs), in one pass per page with a small hash
+    set for the count instead of a sort of the whole batch.
+    """
+    sig_a = np.full((n, num_perm), 0xFFFFFFFF, np.uint32)
+    counts_a = np.zeros(n, np.int32)
+    cdef uint32_t[:, ::1] sig = sig_a
+    cdef int32_t[::1] counts = counts_a
+    cdef Py_ssize_t total = words.shape[0], a = 0, b, i, j, m, longest = 0
+    while a < total:  # the largest page sizes the set
+        b = a
+        while b < total and owner[b] == owner[a]:
+            b += 1
+        longest = max(longest, b - a)
+        a = b
+    cdef int64_t cap = 16
+    while cap < 2 * longest + 2:
+        cap <<= 1
+    seen_a = np.zeros(cap, np.uint64)
+    used_a = np.zeros(cap, np.uint8)
+    cdef uint64_t[::1] seen = seen_a
+    cdef uint8_t[::1] used = used_a
+    cdef uint64_t acc, h, key, mix = 0x9E3779B97F4A7C15ULL
+    cdef uint32_t val
+    cdef int64_t slot, mask, p, size, c
+    cdef int64_t windows
+    a = 0
+    with nogil:
+        while a < total:
+            p = owner[a]
+            b = a
+            while b < total and owner[b] == p:
+                b += 1
+            size = b - a
+            windows = size - k + 1 if size >= k else 1
+            mask = 16
+            while mask < 2 * windows + 2:
+                mask <<= 1
+            mask -= 1
+            c = 0
+            for i in range(windows):
+                acc = 0
+                m = k if size >= k else size
+                for j in range(m):
+                    acc = (acc ^ words[a + i + j]) * mix + <uint64_t> (j + 1)
+                acc ^= acc >> 29
+                h = acc * salt
+                h ^= h >> 29
+                h *= mix
+                key = ((h >> bits) << 32) | (h & 0xFFFFFFFFULL)
+                val = <uint32_t> (h & 0xFFFFFFFFULL)
+                if val < sig[p, h >> bits]:
+                    sig[p, h >> bits] = val
+                slot = <int64_t> ((key * mix) >> 40) & mask
+                while used[slot] and seen[slot] != key:
+                    slot = (slot + 1) & mask
+                if not used[slot]:
+                    used[slot] = 1
+                    seen[slot] = key
+                    c += 1
+            counts[p] = <int32_t> c
+            for i in range(mask + 1):
+                used[i] = 0
+            a = b
+    return sig_a, counts_a

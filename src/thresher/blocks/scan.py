@@ -35,7 +35,7 @@ class Lines(NamedTuple):
     nwords: np.ndarray  # words in the head
 
 
-def _buffers(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+def string_buffers(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """(bytes, int64 offsets) of a string array, without copying the bytes (but those of a chunked array)."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
@@ -56,7 +56,7 @@ def _string_array(data: np.ndarray, offsets: np.ndarray) -> pa.Array:
 
 def scan_lines(texts: pa.Array, max_chars: int) -> Lines:
     """The non-empty trimmed lines of each text (`str.splitlines`, then `str.strip`), with their shape."""
-    data, offsets = _buffers(texts)
+    data, offsets = string_buffers(texts)
     counts = _native.count_lines(data, offsets)
     (parent, line_no, start, stop, head_end, nchars, cjk, sentence, terminal, bullet,
      nwords) = _native.scan_lines(data, offsets, int(counts.sum()), max_chars)
@@ -72,7 +72,7 @@ def word_lists(values: pa.Array, rows: np.ndarray | None = None, *, max_words: i
     in one pass: each value's words as a list of dictionary codes into the distinct words lower-cased, the
     code of every word, and the distinct words as written (in order of first appearance).
     `max_words`: a bound on the words, when known."""
-    data, offsets = _buffers(values)
+    data, offsets = string_buffers(values)
     start, stop = (offsets[:-1], offsets[1:]) if rows is None else (offsets[rows], offsets[rows + 1])
     if max_words is None:
         max_words = (int((stop - start).sum()) + len(start)) // 2 + 1
@@ -89,6 +89,6 @@ def word_lists(values: pa.Array, rows: np.ndarray | None = None, *, max_words: i
 def joined_hashes(words: pa.Array, codes: np.ndarray, word_offsets: np.ndarray) -> np.ndarray:
     """Per list of `word_offsets`, the xxh3-64 of its words (`codes` into the strings `words`) joined by
     a space: `hash_strings(binary_join(...))` without making the joined strings."""
-    data, offsets = _buffers(words)
+    data, offsets = string_buffers(words)
     return _native.joined_hashes(data, offsets, codes.astype(np.int32, copy=False), word_offsets.astype(np.int64),
                                  ord(" "))

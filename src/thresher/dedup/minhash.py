@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import _native
 from ..blocks.scan import word_lists
 from ..hashing import encode, hash_distinct
 
@@ -150,8 +151,17 @@ class MinHasher:
 
     def signatures_of_words(self, owner: np.ndarray, words: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Signatures of `n` pages from their words' hashes in order, `owner` giving each word's page."""
-        page, flat = shingles_of_owners(owner, words, self.shingle)
-        return self._sign(page.astype(np.uint64), flat, n)
+        sig, counts = _native.minhash_bins(np.ascontiguousarray(owner, dtype=np.int64),
+                                           np.ascontiguousarray(words, dtype=np.uint64), n, self.shingle,
+                                           self.num_perm, int(self.salt), int(self.bits))
+        return self._finish(sig), counts
+
+    def _finish(self, sig: np.ndarray) -> np.ndarray:
+        """Empty bins filled from their neighbours, then the low 16 bits of each."""
+        _densify(sig)
+        # b-bit minwise hashing (Li & König 2010): the low 16 bits of each bin keep the Jaccard
+        # estimate (false matches 1 in 65,536) at half the memory and disk of 32 bits
+        return (sig & np.uint32(0xFFFF)).astype(np.uint16)
 
     def _sign(self, page: np.ndarray, flat: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         p = self.num_perm
@@ -176,11 +186,7 @@ class MinHasher:
             first = distinct
             np.not_equal(slot[1:], slot[:-1], out=first[1:])
             sig[slot[first].astype(np.int64)] = key[first].astype(np.uint32)
-        sig = sig.reshape(n, p)
-        _densify(sig)
-        # b-bit minwise hashing (Li & König 2010): the low 16 bits of each bin keep the Jaccard
-        # estimate (false matches 1 in 65,536) at half the memory and disk of 32 bits
-        return (sig & np.uint32(0xFFFF)).astype(np.uint16), counts
+        return self._finish(sig.reshape(n, p)), counts
 
 
 def _densify(sig: np.ndarray) -> None:
