@@ -15,8 +15,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import xxhash
 
+from . import _native
+from .blocks.scan import string_buffers
 from .blocks.split import block_table_and_words
 from .config import DedupOptions
 from .content import CONTENT
@@ -110,12 +111,9 @@ def content_hashes(page: np.ndarray, texts: pa.ChunkedArray | pa.Array, n: int) 
     loose = pc.match_substring_regex(texts, LOOSE_SPACE)
     if pc.any(loose).as_py():
         texts = pc.if_else(loose, pc.binary_join(pc.utf8_split_whitespace(texts), " "), texts)
-    joined = join_by_page(page, texts, n).to_pylist()
-    has = np.zeros(n, dtype=bool)
-    has[page] = True
-    h = xxhash.xxh3_64_intdigest
-    for p in np.flatnonzero(has).tolist():
-        out[p] = h(joined[p].encode())
+    lists = np.searchsorted(page, np.arange(n + 1))
+    out = _native.joined_hashes(*string_buffers(texts), np.arange(len(texts), dtype=np.int32), lists, ord("\n"))
+    out[lists[1:] == lists[:-1]] = 0
     return out
 
 
@@ -125,13 +123,14 @@ def _signatures_in_batches(hasher: MinHasher, text: pa.ChunkedArray, block_page:
     sig = np.zeros((n, hasher.num_perm), dtype=np.uint16)
     counts = np.zeros(n, dtype=np.int32)
     edges = np.searchsorted(block_page, np.arange(0, n + BATCH_PAGES, BATCH_PAGES))
+    text = text.combine_chunks()  # once: each batch's own blocks are then split in place, not copied out
     for k, (lo, hi) in enumerate(itertools.pairwise(edges)):
         first = k * BATCH_PAGES
         m = min(BATCH_PAGES, n - first)
         if m <= 0:
             break
         keep = lo + np.flatnonzero(own[lo:hi])
-        owner, words = tokenize(text.take(pa.array(keep)).combine_chunks())
+        owner, words = tokenize(text, keep)
         sig[first:first + m], counts[first:first + m] = hasher.signatures_of_words(
             block_page[keep][owner] - first, words, m)
     return sig, counts

@@ -17,8 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-from ..hashing import hash_strings, lower_coded
+from ..hashing import hash_strings
 from .marks import TITLE, TITLE_MAX_WORDS, TITLE_MIN_WORDS, line_marks, title_parts
+from .scan import joined_hashes, scan_lines, word_lists
 from .shape import (
     CAPS_SAMPLE,
     CJK_CHARS_PER_WORD,
@@ -77,25 +78,14 @@ BLOCK_SCHEMA = pa.schema([
 ])
 
 
+# what the compiled scan (`scan.scan_lines`) implements, as RE2 patterns: tests hold it to them
 LINE_BREAKS = r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\x{2028}\x{2029}]"  # what str.splitlines splits on
-OTHER_BREAKS = r"[\r\v\f\x1c\x1d\x1e\x85\x{2028}\x{2029}]"  # LINE_BREAKS but \n
 WORD_START_UPPER = r"^(?:\p{Lu}|[^\p{L}\p{N}]\p{Lu})"  # a word that starts with a capital (after a quote)
 SENTENCE_END_RE = '[.!?…"”’»。！？」]$'
 TERMINAL_RE = '[.!?…"”’»)。！？」）]$'
 CJK_RE = r"[\x{3040}-\x{30ff}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}]"  # shape.CJK
 BULLET_RE = r"^(?:[-–—•*·▪●◦]|\d{1,3}[.)])\s+\S"
 LABELLED_RE = r"^(?P<label>[^:\n]{1,30}):\s+(?P<rest>\S.{8,})$"
-
-
-def _lines(text: pa.Array) -> pa.ListArray:
-    """Each text's lines, as `str.splitlines` cuts them (plus a trailing empty line, which is dropped later).
-
-    Texts with no line break but \\n (nearly all) are split at \\n without a regex: the RE2 split costs twice
-    the scan that rules the others out.
-    """
-    if pc.any(pc.match_substring_regex(text, OTHER_BREAKS)).as_py():
-        return pc.split_pattern_regex(text, LINE_BREAKS)
-    return pc.split_pattern(text, "\n")
 
 
 def _keys(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -106,14 +96,6 @@ def _keys(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
 def _keys_of_words(words: pa.ListArray) -> tuple[pa.Array, pa.Array]:
     """`_keys` from each block's lower-cased words."""
     return pc.replace_substring_regex(pc.binary_join(words, " "), "[0-9]+", "0"), words
-
-
-def _keys_of_codes(words: pa.ListArray, codes: np.ndarray) -> pa.Array:
-    """`_keys_of_words` for `hashing.lower_coded` words: the digit fold runs on the distinct words (a run of digits
-    never spans a space), then the folded words are joined."""
-    folded = pc.replace_substring_regex(words.values.dictionary, "[0-9]+", "0")
-    flat = folded.take(pa.array(codes))
-    return pc.binary_join(pa.ListArray.from_arrays(words.offsets, flat), " ")
 
 
 def _capitalised_share(words: pa.ListArray, codes: np.ndarray, distinct: pa.Array,
@@ -215,23 +197,20 @@ def block_table(pages: pa.Table | list[tuple[int, str]]) -> pa.Table:
 def block_table_and_words(pages: pa.Table | list[tuple[int, str]]) -> tuple[pa.Table, pa.Array]:
     """All blocks of a shard's pages (a table of `page`, `text`, optional `marks` and `url`, or (page, text) pairs).
 
-    Vectorised with Arrow compute kernels (RE2 regexes) over the whole shard;
-    only the 64-bit hashing loops in Python, once per block. Agrees with the
-    scalar `split_blocks`, `block_key` and `blocks.shape` functions (tested).
+    Lines, words, their dictionary and the key hashes come from the compiled
+    scan (`blocks.scan`, one pass over the bytes); the rest is Arrow compute
+    kernels (RE2 regexes) over the whole batch. Agrees with the scalar
+    `split_blocks`, `block_key` and `blocks.shape` functions (tested).
     Also returns each block's lower-cased words (a list array, one row per
     block), which the blocks stage hashes for the raw-page signature.
     """
     if not isinstance(pages, pa.Table):
         pages = pa.table({"page": pa.array([p for p, _ in pages], pa.int64()),
                           "text": pa.array([t for _, t in pages], pa.string())})
-    lines = _lines(pages.column("text").combine_chunks())
-    parent = pc.list_parent_indices(lines).to_numpy()
-    flat = pc.utf8_trim_whitespace(pc.list_flatten(lines))
-    keep = pc.greater(pc.utf8_length(flat), 0)
-    marks, boxes = line_marks(pages, pc.list_value_length(lines).to_numpy(zero_copy_only=False))
-    text = flat.filter(keep)
-    kept = keep.to_numpy(zero_copy_only=False)
-    parent, marks, boxes = parent[kept], marks[kept], boxes[kept]
+    scanned = scan_lines(pages.column("text").combine_chunks(), MAX_BLOCK_CHARS)
+    marks, boxes = line_marks(pages, scanned.line_counts)
+    line_at = scanned.line_no + np.r_[0, np.cumsum(scanned.line_counts)[:-1]][scanned.parent]
+    parent, marks, boxes, text, head = scanned.parent, marks[line_at], boxes[line_at], scanned.text, scanned.head
     marked = (pages.column("marks").is_valid().to_numpy(zero_copy_only=False) if "marks" in pages.column_names
               else np.zeros(pages.num_rows, dtype=bool))[parent]
     page_ids = pages.column("page").to_numpy()[parent]
@@ -240,24 +219,23 @@ def block_table_and_words(pages: pa.Table | list[tuple[int, str]]) -> tuple[pa.T
     run_first[start] = start
     pos = np.arange(len(parent)) - np.maximum.accumulate(run_first) if len(parent) else run_first
 
-    head = _head(text)
-    words, codes, distinct = lower_coded(pc.utf8_split_whitespace(head))
-    keys = _keys_of_codes(words, codes)
-    nwords = pc.list_value_length(words).to_numpy(zero_copy_only=False).astype(np.int32)
+    words, codes, distinct = word_lists(head, max_words=int(scanned.nwords.sum()))
+    # block_key of each block, hashed without making it: its lower-cased words, digits folded, joined by spaces
+    key_hashes = joined_hashes(pc.replace_substring_regex(words.values.dictionary, "[0-9]+", "0"), codes,
+                               words.offsets.to_numpy())
+    nwords = scanned.nwords
     titled = _repeats_title(text, nwords, parent, start, ~marked)
     titled |= _names_slug(pages, words, parent, _title_sized(nwords, start) & ~marked)
     marks = marks | np.where(titled, TITLE, 0).astype(np.uint8)
     caps = _capitalised_share(words, codes, distinct, nwords)
-    sentence = pc.match_substring_regex(head, SENTENCE_END_RE).to_numpy(zero_copy_only=False)
-    terminal = pc.match_substring_regex(head, TERMINAL_RE).to_numpy(zero_copy_only=False)
-    cjk = pc.count_substring_regex(head, CJK_RE).to_numpy(zero_copy_only=False)
+    sentence, terminal, cjk = scanned.sentence, scanned.terminal, scanned.cjk
     nshape = nwords + cjk // CJK_CHARS_PER_WORD  # shape.word_count
     prose = (nshape >= PROSE_MIN_WORDS) & np.where(
         nshape >= PROSE_VERY_LONG_WORDS, (caps <= 0.8) & _punctuated(head, nshape >= PROSE_VERY_LONG_WORDS),
         np.where(sentence, caps <= SENTENCE_MAX_CAPITALISED,
                  (caps <= PROSE_MAX_CAPITALISED) & ((nshape >= PROSE_LONG_WORDS) | terminal)))
     fragment = (nshape >= FRAGMENT_MIN_WORDS) & (caps <= PROSE_MAX_CAPITALISED)
-    bullet = pc.match_substring_regex(head, BULLET_RE).to_numpy(zero_copy_only=False)
+    bullet = scanned.bullet
     endnote = _end_notes(head, nwords <= END_NOTE_MAX_WORDS)
 
     short = pc.less(pc.utf8_length(head), 400)
@@ -273,10 +251,10 @@ def block_table_and_words(pages: pa.Table | list[tuple[int, str]]) -> tuple[pa.T
     table = pa.table({
         "page": page_ids.astype(np.int64),
         "pos": pos.astype(np.int32),
-        "hash": _fingerprints(keys),
+        "hash": (key_hashes - np.uint64(1 << 63)).view(np.int64),
         "rest_hash": rest,
         "nwords": nwords,
-        "nchars": pc.utf8_length(text).to_numpy(zero_copy_only=False).astype(np.int32),
+        "nchars": scanned.nchars,
         "prose": prose,
         "bullet": bullet,
         "fragment": fragment,

@@ -21,21 +21,24 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..hashing import encode, hash_distinct, lower_coded
+from .. import _native
+from ..blocks.scan import word_lists
+from ..hashing import encode, hash_distinct
 
 # a word: a whitespace-separated token, lower-cased, without the punctuation around it
 EDGE_PUNCTUATION = string.punctuation + "‘’‚‛“”„‟«»‹›—–‒―…·•¡¿§¶†‡※"
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def tokenize(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(owner, hash) of every lower-cased word of `texts`, in order: owner is the text's index.
+def tokenize(texts: pa.Array, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, hash) of every lower-cased word of `texts` (of `rows` only, when given), in order: owner
+    is the text's index (among `rows`).
 
-    Arrow splits, trims and dictionary-encodes the words in C++ (no regex: a
-    Unicode regex split costs three times as much); the distinct words are
-    lower-cased, not the whole text (lower-casing never makes ASCII whitespace).
+    Words split at ASCII whitespace and are dictionary-coded in one compiled
+    pass (`blocks.scan.word_lists`); the distinct words are lower-cased, not
+    the whole text (lower-casing never makes ASCII whitespace).
     """
-    return hash_token_lists(lower_coded(pc.ascii_split_whitespace(texts))[0])
+    return hash_token_lists(word_lists(texts, rows, ascii_only=True)[0])
 
 
 def hash_token_lists(toks: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -148,8 +151,17 @@ class MinHasher:
 
     def signatures_of_words(self, owner: np.ndarray, words: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Signatures of `n` pages from their words' hashes in order, `owner` giving each word's page."""
-        page, flat = shingles_of_owners(owner, words, self.shingle)
-        return self._sign(page.astype(np.uint64), flat, n)
+        sig, counts = _native.minhash_bins(np.ascontiguousarray(owner, dtype=np.int64),
+                                           np.ascontiguousarray(words, dtype=np.uint64), n, self.shingle,
+                                           self.num_perm, int(self.salt), int(self.bits))
+        return self._finish(sig), counts
+
+    def _finish(self, sig: np.ndarray) -> np.ndarray:
+        """Empty bins filled from their neighbours, then the low 16 bits of each."""
+        _densify(sig)
+        # b-bit minwise hashing (Li & König 2010): the low 16 bits of each bin keep the Jaccard
+        # estimate (false matches 1 in 65,536) at half the memory and disk of 32 bits
+        return (sig & np.uint32(0xFFFF)).astype(np.uint16)
 
     def _sign(self, page: np.ndarray, flat: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         p = self.num_perm
@@ -174,11 +186,7 @@ class MinHasher:
             first = distinct
             np.not_equal(slot[1:], slot[:-1], out=first[1:])
             sig[slot[first].astype(np.int64)] = key[first].astype(np.uint32)
-        sig = sig.reshape(n, p)
-        _densify(sig)
-        # b-bit minwise hashing (Li & König 2010): the low 16 bits of each bin keep the Jaccard
-        # estimate (false matches 1 in 65,536) at half the memory and disk of 32 bits
-        return (sig & np.uint32(0xFFFF)).astype(np.uint16), counts
+        return self._finish(sig.reshape(n, p)), counts
 
 
 def _densify(sig: np.ndarray) -> None:
