@@ -61,6 +61,9 @@ class PageView:
         return "\n".join(b.text for b in self.blocks)
 
 
+ROW_COLUMNS = ["url", "site", "cluster", "kept", "reason", "duplicate_of"]  # what a PageView takes from pages.parquet
+
+
 class Run:
     """A finished run's OUT folder, opened for explanations."""
 
@@ -77,24 +80,32 @@ class Run:
         manifest = json.loads((self.work / "manifest.json").read_text())
         return int(manifest["shard_pages"])
 
-    def _row(self, index: int) -> dict:
-        """Row `index` of pages.parquet (rows are in page order), reading only its row group."""
-        f = pq.ParquetFile(self.pages_file)
-        start = 0
-        for g in range(f.metadata.num_row_groups):
-            n = f.metadata.row_group(g).num_rows
-            if index < start + n:
-                return f.read_row_group(g).slice(index - start, 1).to_pylist()[0]
-            start += n
-        raise ExplainError(f"{self.out}: pages.parquet has no row {index}")
+    def rows(self, pids: list[str]) -> dict[str, dict]:
+        """The pages.parquet rows of pages `pids` (by id), found with one scan of the id columns.
 
-    def page(self, pid: str) -> PageView:
-        # the page's number from the id column alone, then only its shard's files and its row group
-        ids = ds.dataset(self.work / "pages").to_table(columns=["page"], filter=pc.field("id") == pid)
-        if not ids.num_rows:
-            raise ExplainError(f"{self.out}: no page with id {pid!r}")
-        index = ids.column("page")[0].as_py()
-        r = self._row(index)
+        Each page's number comes from the work directory's id column alone; only the row groups of
+        pages.parquet holding those pages are read (rows are in page order).
+        """
+        found = ds.dataset(self.work / "pages").to_table(columns=["page", "id"], filter=pc.field("id").isin(pids))
+        index = dict(zip(found.column("id").to_pylist(), found.column("page").to_pylist(), strict=True))
+        missing = [p for p in pids if p not in index]
+        if missing:
+            raise ExplainError(f"{self.out}: no page with id {missing[0]!r}")
+        f = pq.ParquetFile(self.pages_file)
+        bounds = np.cumsum([0] + [f.metadata.row_group(g).num_rows for g in range(f.metadata.num_row_groups)])
+        groups = sorted({int(np.searchsorted(bounds, i, side="right")) - 1 for i in index.values()})
+        out = {}
+        for g in groups:
+            rows = f.read_row_group(g, columns=ROW_COLUMNS)  # not the text: a page's text comes from its blocks
+            for pid, i in index.items():
+                if bounds[g] <= i < bounds[g + 1]:
+                    out[pid] = {**rows.slice(i - bounds[g], 1).to_pylist()[0], "page": i}
+        return out
+
+    def page(self, pid: str, row: dict | None = None) -> PageView:
+        """One page's blocks with their roles, reasons and spread; `row`: its `rows` entry, when at hand."""
+        r = row if row is not None else self.rows([pid])[pid]
+        index = r["page"]
         shard = index // self._shard_pages()
         blocks = pq.read_table(self.work / "blocks" / f"shard-{shard:05d}.parquet", columns=["pos", "text"],
                                filters=[("page", "=", index)])

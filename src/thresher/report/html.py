@@ -245,8 +245,10 @@ def _pairs(db: _Db, files: _Files, settings: dict) -> list[_Pair]:
     run = _StagedRun()
     hasher = MinHasher(shingle=int(settings.get("shingle", 5)))
     out = []
-    for reason, a_id, b_id, cont in _pick_pairs(db, files):
-        a, b = run.page(a_id), run.page(b_id)
+    picked = _pick_pairs(db, files)
+    rows = run.rows(sorted({i for _, a_id, b_id, _ in picked for i in (a_id, b_id)})) if picked else {}
+    for reason, a_id, b_id, cont in picked:
+        a, b = run.page(a_id, rows[a_id]), run.page(b_id, rows[b_id])
         out.append(_Pair(reason=reason, a=asdict(a), b=asdict(b),
                          raw=similarity(_sets(a.raw, hasher), _sets(b.raw, hasher)),
                          own=similarity(_sets(a.content, hasher), _sets(b.content, hasher)),
