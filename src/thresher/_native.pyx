@@ -293,7 +293,7 @@ def scan_lines(const uint8_t[::1] data, const int64_t[::1] offsets, int64_t tota
     cdef uint8_t[::1] bullet = bullet_a.view(np.uint8)
     cdef const uint8_t *d = _ptr(data)
     cdef Py_ssize_t m = 0, p
-    cdef int64_t pos, end, line, a, last_end, chars, chars_to_last, head_end
+    cdef int64_t pos, end, line, a, last_end, chars, chars_to_last, head_end, q
     cdef int32_t words
     cdef int64_t cj
     cdef bint in_word, space
@@ -318,6 +318,23 @@ def scan_lines(const uint8_t[::1] data, const int64_t[::1] offsets, int64_t tota
                 brk = 0
                 while pos < end:
                     b = d[pos]
+                    if 0x20 < b < 0x80:  # a run of printable ASCII (no space, no break): most of the text
+                        q = pos + 1
+                        while q < end and 0x20 < d[q] < 0x80:
+                            q += 1
+                        if chars + (q - pos) <= max_chars:  # all of it in the head: as the loop below, at once
+                            if a < 0:
+                                a = pos
+                            if not in_word:
+                                words += 1
+                            in_word = True
+                            head_end = q
+                            last_end = q
+                            last_head_c = d[q - 1]
+                            chars += q - pos
+                            chars_to_last = chars
+                            pos = q
+                            continue
                     if b < 0x80:
                         if 0x0A <= b <= 0x0D or 0x1C <= b <= 0x1E:
                             brk = _break_at(d, pos, end)
@@ -418,6 +435,14 @@ def words(const uint8_t[::1] data, const int64_t[::1] start, const int64_t[::1] 
             k = 1
             if pos < end:
                 b = d[pos]
+                if 0x20 < b < 0x80:  # a run of printable ASCII: part of a word in both modes
+                    if a < 0:
+                        a = pos
+                        h = 0
+                    while pos < end and 0x20 < d[pos] < 0x80:
+                        h = ((h << 5) | (h >> 59)) ^ d[pos]
+                        pos += 1
+                    continue
                 if b < 0x80:
                     space = b == 0x20 or 0x09 <= b <= 0x0D or (not ascii_only and 0x1C <= b <= 0x1F)
                 elif ascii_only or not (b == 0xC2 or b == 0xE1 or b == 0xE2 or b == 0xE3):
@@ -621,3 +646,20 @@ def minhash_bins(const int64_t[::1] owner, const uint64_t[::1] words, Py_ssize_t
                 used[i] = 0
             a = b
     return sig_a, counts_a
+
+
+def leading_counts(const int32_t[::1] codes, const int64_t[::1] word_offsets, const uint8_t[::1] flag,
+                   int64_t sample):
+    """Per list t, how many of its first `sample` words (codes into `flag`) have their flag set."""
+    cdef Py_ssize_t n = word_offsets.shape[0] - 1, t
+    out_a = np.zeros(n, np.int64)
+    cdef int64_t[::1] out = out_a
+    cdef int64_t w, stop, s
+    with nogil:
+        for t in range(n):
+            stop = min(word_offsets[t] + sample, word_offsets[t + 1])
+            s = 0
+            for w in range(word_offsets[t], stop):
+                s += flag[codes[w]]
+            out[t] = s
+    return out_a

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
+from .. import _native
 from ..hashing import hash_strings
 from .marks import TITLE, TITLE_MAX_WORDS, TITLE_MIN_WORDS, line_marks, title_parts
 from .scan import joined_hashes, scan_lines, word_lists
@@ -101,11 +102,9 @@ def _keys_of_words(words: pa.ListArray) -> tuple[pa.Array, pa.Array]:
 def _capitalised_share(words: pa.ListArray, codes: np.ndarray, distinct: pa.Array,
                        nwords: np.ndarray) -> np.ndarray:
     """Per block, the share of its first CAPS_SAMPLE words that start with a capital letter."""
-    offsets = words.offsets.to_numpy()
-    parent = pc.list_parent_indices(words).to_numpy()
-    first = (np.arange(offsets[0], offsets[-1]) - offsets[parent]) < CAPS_SAMPLE
     upper = pc.match_substring_regex(distinct, WORD_START_UPPER).to_numpy(zero_copy_only=False)
-    caps_n = np.bincount(parent[first], weights=upper[codes[first]], minlength=len(nwords))
+    caps_n = _native.leading_counts(codes.astype(np.int32, copy=False), words.offsets.to_numpy().astype(np.int64),
+                                    upper.view(np.uint8), CAPS_SAMPLE)
     return caps_n / np.maximum(np.minimum(nwords, CAPS_SAMPLE), 1)
 
 
