@@ -41,20 +41,3 @@ def hash_strings(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """xxh3-64 of each string's UTF-8 bytes (no nulls), as uint64; equal strings are hashed once."""
     enc = encode(values)
     return hash_distinct(enc.dictionary)[enc.indices.to_numpy()]
-
-
-def lower_coded(split: pa.ListArray) -> tuple[pa.ListArray, np.ndarray, pa.Array]:
-    """(words, codes, distinct) of lists of words: each list lower-cased as a list of dictionary codes,
-    the code of every word, and the distinct words as written.
-
-    Words repeat (chrome, common words), so lower-casing here, and the trimming and
-    hashing of `minhash.hash_token_lists`, run once per distinct word. Lower-casing
-    never makes or removes whitespace, so lower-casing the words of a split is
-    splitting the lower-cased text.
-    """
-    offsets = split.offsets
-    lo = offsets[0].as_py()
-    enc = encode(split.values.slice(lo, offsets[-1].as_py() - lo))
-    base = offsets if lo == 0 else pc.subtract(offsets, lo)
-    words = pa.ListArray.from_arrays(base, pa.DictionaryArray.from_arrays(enc.indices, pc.utf8_lower(enc.dictionary)))
-    return words, enc.indices.to_numpy(), enc.dictionary

@@ -15,7 +15,7 @@ from thresher import _native
 from thresher.blocks.scan import joined_hashes, scan_lines, word_lists
 from thresher.blocks.split import BULLET_RE, CJK_RE, LINE_BREAKS, SENTENCE_END_RE, TERMINAL_RE
 from thresher.dedup.minhash import hash_token_lists, tokenize
-from thresher.hashing import hash_strings, lower_coded
+from thresher.hashing import encode, hash_strings
 
 SPACES = [" ", "\t", "\x1c", "\x1f", "\x85", "\xa0", "\u1680", "\u2003", "\u2028", "\u202f", "\u205f", "\u3000"]
 BREAKS = ["\n", "\r\n", "\r", "\x0b", "\x0c", "\x1d", "\x85", "\u2028", "\u2029"]
@@ -23,6 +23,17 @@ PIECES = st.sampled_from(["word", "Word", "12", "3.", "1)", "-", "•", "◦", "
                           "end.", "end)", "end）", "“q”", "é", "Ünï", "a:", "x" * 9, "\u00e9\u0301", "😀"])
 LINE = st.lists(st.one_of(PIECES, st.sampled_from(SPACES)), max_size=25).map("".join)
 TEXT = st.lists(st.tuples(LINE, st.sampled_from(BREAKS)), max_size=8).map(lambda xs: "".join(a + b for a, b in xs))
+
+
+def lower_coded(split: pa.ListArray) -> tuple[pa.ListArray, np.ndarray, pa.Array]:
+    """What `word_lists` replaced, in Arrow: (words, codes, distinct) of lists of words, each list lower-cased
+    as a list of dictionary codes, the code of every word, and the distinct words as written."""
+    offsets = split.offsets
+    lo = offsets[0].as_py()
+    enc = encode(split.values.slice(lo, offsets[-1].as_py() - lo))
+    base = offsets if lo == 0 else pc.subtract(offsets, lo)
+    words = pa.ListArray.from_arrays(base, pa.DictionaryArray.from_arrays(enc.indices, pc.utf8_lower(enc.dictionary)))
+    return words, enc.indices.to_numpy(), enc.dictionary
 
 
 def _reference_lines(texts: list[str], max_chars: int) -> list[dict]:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pytest
 
 from thresher.blocks.marks import TITLE
+from thresher.blocks.scan import word_lists
 from thresher.blocks.slug import _words_of_distinct, matches_slug, slug_words, token_words
 from thresher.blocks.split import block_table
-from thresher.hashing import lower_coded
 
 
 def _slugs(urls: list[str | None]) -> list[list[str]]:
@@ -80,7 +79,7 @@ def test_no_url_no_slug_mark() -> None:
 def test_token_words_are_the_words_of_the_text() -> None:
     """The block stage splits each distinct token (`token_words`): the same words as splitting the text."""
     texts = ["Don’t STOP me now", "l'été\u2003arrive—enfin!  Vite", "", "a-b c_d 12x", "ÉCOLE école ÉCOLE", "x\ty"]
-    tokens = lower_coded(pc.utf8_split_whitespace(pa.array(texts)))[0]
+    tokens = word_lists(pa.array(texts))[0]
     where = np.array([4, 0, 1, 3, 5, 2])
     block, words = token_words(tokens, where)
     ref_block, ref_words = _words_of_distinct(pa.array([texts[i] for i in where.tolist()]))

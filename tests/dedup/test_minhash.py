@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from thresher import _native
 from thresher.dedup.clusters import connected_components
 from thresher.dedup.lsh import _star_pairs
 from thresher.dedup.minhash import MinHasher
@@ -236,3 +237,56 @@ def test_star_pairs_never_pair_a_page_with_itself() -> None:
 def test_unique_pairs_is_numpy_unique_of_sorted_rows(pairs: list[tuple[int, int]]) -> None:
     arr = np.array(pairs, dtype=np.int64)
     assert np.array_equal(unique_pairs(arr), np.unique(np.sort(arr, axis=1), axis=0))
+
+
+# -- the compiled signature pass (`_native.minhash_bins`) against the numpy code it replaced ---------------
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+EMPTY = np.uint32(0xFFFFFFFF)
+
+
+def _reference_shingles(owner: np.ndarray, words: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, shingle) of every k-word window inside one owner; an owner of fewer words: one window."""
+    out_owner, out_hash = [], []
+    for o in np.unique(owner).tolist():
+        w = words[owner == o]
+        m = max(len(w) - k + 1, 1)
+        for i in range(m):
+            acc = np.uint64(0)
+            with np.errstate(over="ignore"):
+                for j in range(min(k, len(w))):
+                    acc = (acc ^ w[i + j]) * _MIX + np.uint64(j + 1)
+                acc ^= acc >> np.uint64(29)
+            out_owner.append(o)
+            out_hash.append(acc)
+    return np.array(out_owner, dtype=np.int64), np.array(out_hash, dtype=np.uint64)
+
+
+def _reference_bins(h: MinHasher, owner: np.ndarray, words: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per page: the minimum low 32 bits in each bin (EMPTY if none) and the count of distinct (bin, low 32)."""
+    page, flat = _reference_shingles(owner, words, h.shingle)
+    sig = np.full((n, h.num_perm), EMPTY, dtype=np.uint32)
+    counts = np.zeros(n, dtype=np.int32)
+    with np.errstate(over="ignore"):
+        x = flat * h.salt
+        x ^= x >> np.uint64(29)
+        x *= _MIX
+    bins = (x >> h.bits).astype(np.int64)
+    low = (x & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    for p in range(n):
+        at = page == p
+        np.minimum.at(sig[p], bins[at], low[at])
+        counts[p] = len(set(zip(bins[at].tolist(), low[at].tolist(), strict=True)))
+    return sig, counts
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=12), st.integers(0, 2**32 - 1))
+def test_compiled_bins_match_the_numpy_definition(sizes: list[int], seed: int) -> None:
+    h = MinHasher(64, 5, 3)
+    rng = np.random.default_rng(seed)
+    owner = np.repeat(np.arange(len(sizes)), sizes).astype(np.int64)
+    words = rng.integers(0, 12, len(owner)).astype(np.uint64) * _MIX  # few distinct words: repeated shingles
+    sig, counts = _native.minhash_bins(owner, words, len(sizes), h.shingle, h.num_perm, int(h.salt), int(h.bits))
+    want_sig, want_counts = _reference_bins(h, owner, words, len(sizes))
+    assert (sig == want_sig).all() and counts.tolist() == want_counts.tolist()

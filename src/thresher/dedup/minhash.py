@@ -1,4 +1,4 @@
-"""MinHash signatures of word-shingle sets, vectorised over a whole shard.
+"""MinHash signatures of word-shingle sets, for a whole batch of pages at once.
 
 Words are whitespace-separated tokens, lower-cased and stripped of the
 punctuation around them, hashed once with xxh3; a shingle is a
@@ -8,8 +8,10 @@ hash is computed once, its top bits pick one of `num_perm` bins and its low 32
 bits are the value; a bin keeps its minimum, and an empty bin borrows the next
 non-empty bin's value (offset by the distance). The share of equal bins
 estimates Jaccard like `num_perm` independent permutations would, at the cost
-of one hash per shingle instead of `num_perm`: one sort of the shard's
-shingles, no Python loop per shingle. Bins are stored as their low 16 bits.
+of one hash per shingle instead of `num_perm`. The shingles, bins and
+per-page distinct counts come from one compiled pass over the word hashes
+(`_native.minhash_bins`; `tests/dedup/test_minhash.py` holds it to the
+definition above). Bins are stored as their low 16 bits.
 """
 
 from __future__ import annotations
@@ -81,48 +83,6 @@ def shingle_hashes(words: np.ndarray, k: int) -> np.ndarray:
     return np.unique(acc)
 
 
-def _window_hashes(words: np.ndarray, k: int) -> np.ndarray:
-    """Hash of every k-word window of `words` (len(words) - k + 1 of them); in place, no temporaries."""
-    m = len(words) - k + 1
-    acc = np.zeros(m, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(k):
-            np.bitwise_xor(acc, words[j:j + m], out=acc)
-            np.multiply(acc, _MIX, out=acc)
-            np.add(acc, np.uint64(j + 1), out=acc)
-        np.bitwise_xor(acc, acc >> np.uint64(29), out=acc)
-    return acc
-
-
-def shingles_of_owners(owner: np.ndarray, words: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(owner, shingle) for every k-word window inside one owner; an owner with fewer than k
-    words gets one window of all its words. Same hashes as `shingle_hashes`, for all owners at once."""
-    n = len(words)
-    if n == 0:
-        return owner, words
-    sizes = np.bincount(owner)
-    out_owner, out_hash = [], []
-    with np.errstate(over="ignore"):
-        if n >= k:
-            m = n - k + 1
-            acc = _window_hashes(words, k)
-            inside = owner[k - 1:] == owner[:m]
-            out_owner.append(owner[:m][inside])
-            out_hash.append(acc[inside])
-        short = np.flatnonzero((sizes > 0) & (sizes < k))
-        if len(short):
-            starts = np.r_[0, np.cumsum(sizes)][short]
-            acc = np.zeros(len(short), dtype=np.uint64)
-            for j in range(k - 1):
-                live = sizes[short] > j
-                step = (acc ^ words[np.minimum(starts + j, n - 1)]) * _MIX + np.uint64(j + 1)
-                acc = np.where(live, step, acc)
-            acc ^= acc >> np.uint64(29)
-            out_owner.append(short.astype(np.int64))
-            out_hash.append(acc)
-    return np.concatenate(out_owner), np.concatenate(out_hash)
-
-
 EMPTY = np.uint32(0xFFFFFFFF)
 
 
@@ -162,31 +122,6 @@ class MinHasher:
         # b-bit minwise hashing (Li & König 2010): the low 16 bits of each bin keep the Jaccard
         # estimate (false matches 1 in 65,536) at half the memory and disk of 32 bits
         return (sig & np.uint32(0xFFFF)).astype(np.uint16)
-
-    def _sign(self, page: np.ndarray, flat: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        p = self.num_perm
-        counts = np.zeros(n, dtype=np.int32)
-        sig = np.full(n * p, EMPTY, dtype=np.uint32)
-        if len(flat):
-            with np.errstate(over="ignore"):
-                h = flat * self.salt
-                np.bitwise_xor(h, h >> np.uint64(29), out=h)
-                np.multiply(h, _MIX, out=h)
-                key = page * np.uint64(p)
-                np.add(key, h >> self.bits, out=key)
-                np.left_shift(key, np.uint64(32), out=key)
-                np.bitwise_or(key, np.bitwise_and(h, np.uint64(0xFFFFFFFF), out=h), out=key)
-            del h
-            key.sort()
-            slot = key >> np.uint64(32)
-            distinct = np.empty(len(key), dtype=bool)
-            distinct[0] = True
-            np.not_equal(key[1:], key[:-1], out=distinct[1:])
-            counts = np.bincount(slot[distinct] // np.uint64(p), minlength=n).astype(np.int32)
-            first = distinct
-            np.not_equal(slot[1:], slot[:-1], out=first[1:])
-            sig[slot[first].astype(np.int64)] = key[first].astype(np.uint32)
-        return self._finish(sig.reshape(n, p)), counts
 
 
 def _densify(sig: np.ndarray) -> None:
