@@ -195,7 +195,10 @@ def _passes(executor: Executor, work: WorkDir, config: RunConfig, *, shards: int
                     if pass_no == 1:
                         index.export_pass1(shard_pages)
                     else:
-                        index.prepare_pass2(work.file("clusters1.parquet"), root / "roles1", shard_pages)
+                        grouped = root / "ph1"
+                        index.prepare_pass2(work.file("clusters1.parquet"), root / "roles1", shard_pages,
+                                            grouped=grouped if all(work.shard("ph1", i).exists()
+                                                                   for i in range(shards)) else None)
                 release_memory()
                 work.mark(f"signals{pass_no}")
             # each shard's own content, then at once its signatures (one task: no barrier between them)

@@ -89,13 +89,30 @@ def join_by_page(block_page: np.ndarray, text: pa.ChunkedArray | pa.Array, n: in
 
 
 def select_shard_stage(root: Path, i: int, pass_no: int) -> None:
-    """signals{pass}/shard=i → roles{pass}/shard-i: each block's role and the rule that decided it."""
+    """signals{pass}/shard=i → roles{pass}/shard-i: each block's role and the rule that decided it.
+
+    Pass 1 also writes ph1/shard-i: each (page, fingerprint) of the shard once, and whether it is own
+    content on that page, which pass 2 counts per cluster (`SpreadIndex.count_pass2`). A page lies in
+    one shard, so the grouping is done here, beside the selection, instead of by the driver afterwards.
+    """
     cols, signals = load_signals(root, pass_no, i)
     roles, whys = select_shard(signals, page_starts(cols["page"]))
-    write_parquet(WorkDir(root).shard(f"roles{pass_no}", i), pa.table(
+    work = WorkDir(root)
+    if pass_no == 1:
+        write_parquet(work.shard("ph1", i), page_hashes(cols["page"], cols["hash"], roles == CONTENT))
+    write_parquet(work.shard(f"roles{pass_no}", i), pa.table(
         {"page": cols["page"].astype(np.int64), "pos": cols["pos"].astype(np.int32),
          "hash": cols["hash"].astype(np.int64), "role": roles, "why": whys},
         schema=ROLE_SCHEMA))
+
+
+def page_hashes(page: np.ndarray, hashes: np.ndarray, own: np.ndarray) -> pa.Table:
+    """Each distinct (page, fingerprint) once, with whether any of its blocks on that page is own content."""
+    order = np.lexsort((hashes, page))
+    p, h, o = page[order].astype(np.int64), hashes[order].astype(np.int64), own[order]
+    first = np.flatnonzero(np.r_[True, (p[1:] != p[:-1]) | (h[1:] != h[:-1])]) if len(p) else np.zeros(0, np.int64)
+    any_own = np.maximum.reduceat(o.astype(np.uint8), first).astype(bool) if len(p) else np.zeros(0, bool)
+    return pa.table({"page": p[first], "hash": h[first], "own": any_own})
 
 
 def content_hashes(page: np.ndarray, texts: pa.ChunkedArray | pa.Array, n: int) -> np.ndarray:

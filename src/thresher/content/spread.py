@@ -183,21 +183,28 @@ class SpreadIndex:
 
     # -- pass 2: articles (clusters) ----------------------------------------
     def prepare_pass2(self, clusters: Path, roles: Path, shard_pages: int | Sequence[int],
-                      pages: str | Callable[[], str] | None = None) -> None:
+                      pages: str | Callable[[], str] | None = None, grouped: Path | None = None) -> None:
         """Spread of each block over the clusters of pass 1, and which clusters claim it.
 
         `pages`: export the signals of these pages only (a table name, or a function
-        run once the counts exist that returns one; `thresher.index`).
+        run once the counts exist that returns one; `thresher.index`). `grouped`: see `count_pass2`.
         """
-        self.count_pass2(clusters, roles)
+        self.count_pass2(clusters, roles, grouped)
         self.export_pass2(shard_pages, pages)
 
-    def count_pass2(self, clusters: Path, roles: Path) -> None:
-        """The pass-2 count tables (cl, ph, pc, claims, ufreq, agg) from all pages' pass-1 roles."""
+    def count_pass2(self, clusters: Path, roles: Path, grouped: Path | None = None) -> None:
+        """The pass-2 count tables (cl, ph, pc, claims, ufreq, agg) from all pages' pass-1 roles.
+
+        `grouped`: the roles already grouped per (page, fingerprint) by the workers
+        (`stages.page_hashes`, one file per shard), which the driver then only joins.
+        """
+        ph = (PH_SQL.format(roles=f"read_parquet('{_glob(roles)}')") if grouped is None else f"""
+              SELECT g.page, g.hash, g.own, s.sid, s.uid, c.cluster
+              FROM read_parquet('{_glob(grouped)}') g JOIN site s USING (page) JOIN cl c USING (page)""")
         self.con.execute(f"""
             CREATE OR REPLACE TABLE cl AS SELECT page, cluster FROM read_parquet('{clusters}');
             -- one row per (page, block fingerprint): is it own content there (pass 1)?
-            CREATE OR REPLACE TABLE ph AS {PH_SQL.format(roles=f"read_parquet('{_glob(roles)}')")};
+            CREATE OR REPLACE TABLE ph AS {ph};
             CREATE OR REPLACE TABLE pc AS
               SELECT sid, hash, cluster, count(*) AS pages, count(*) FILTER (WHERE own) AS own
               FROM ph GROUP BY ALL;
