@@ -14,7 +14,7 @@ import thresher
 from tests.conftest import make_crawl
 from thresher.content import CONTENT
 from thresher.dedup import MinHasher
-from thresher.stages import LOOSE_SPACE, _signatures_in_batches, content_hashes
+from thresher.stages import LOOSE_SPACE, _signatures_in_batches, content_hashes, page_hashes
 from thresher.work import WorkDir
 
 
@@ -71,3 +71,16 @@ def test_pass2_reuses_pass1_signatures_only_where_own_blocks_are_the_same(finish
         changed += int(differs.sum())
         copied += int((~differs).sum())
     assert copied > 0 and changed > 0  # both paths were taken
+
+
+def test_page_hashes_group_like_the_sql_they_replace() -> None:
+    """Pass 2's (page, fingerprint) rows, grouped per shard: own if any block with that key is own content."""
+    rng = np.random.default_rng(5)
+    page = np.sort(rng.integers(100, 130, 2_000))
+    hashes = rng.integers(-4, 4, 2_000) * 1_000_003
+    own = rng.random(2_000) < 0.3
+    want: dict[tuple[int, int], bool] = {}
+    for p, h, o in zip(page.tolist(), hashes.tolist(), own.tolist(), strict=True):
+        want[(p, h)] = want.get((p, h), False) or o
+    got = page_hashes(page, hashes, own).to_pylist()
+    assert {(r["page"], r["hash"]): r["own"] for r in got} == want and len(got) == len(want)
