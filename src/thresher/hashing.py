@@ -22,6 +22,17 @@ def encode(values: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
     return enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
 
 
+def string_buffers(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """(bytes, int64 offsets) of a string array, without copying the bytes (but those of a chunked array)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    kind = np.int64 if pa.types.is_large_string(values.type) else np.int32
+    offsets = np.frombuffer(values.buffers()[1], dtype=kind)[values.offset:values.offset + len(values) + 1]
+    buf = values.buffers()[2]
+    data = np.frombuffer(buf, dtype=np.uint8) if buf is not None else np.zeros(0, np.uint8)
+    return data, offsets.astype(np.int64)
+
+
 def hash_distinct(values: pa.Array) -> np.ndarray:
     """xxh3-64 of the UTF-8 bytes of each string of `values` (no nulls), as uint64, in order.
 
@@ -29,11 +40,7 @@ def hash_distinct(values: pa.Array) -> np.ndarray:
     """
     if len(values) == 0:
         return np.zeros(0, dtype=np.uint64)
-    offset_type = np.int64 if pa.types.is_large_string(values.type) else np.int32
-    offsets = np.frombuffer(values.buffers()[1], dtype=offset_type)[values.offset:values.offset + len(values) + 1]
-    buf = values.buffers()[2]
-    data = np.frombuffer(buf, dtype=np.uint8) if buf is not None else np.zeros(0, np.uint8)
-    offsets = offsets.astype(np.int64)
+    data, offsets = string_buffers(values)
     return xxh3_ranges(data, offsets[:-1], offsets[1:])
 
 

@@ -17,7 +17,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import _native
-from .blocks.scan import string_buffers
 from .blocks.split import block_table_and_words
 from .config import DedupOptions
 from .content import CONTENT
@@ -25,6 +24,7 @@ from .content.select import select_shard
 from .content.spread import load_signals, page_starts
 from .dedup import MinHasher
 from .dedup.minhash import hash_token_lists, tokenize
+from .hashing import string_buffers
 from .work import WorkDir, write_npy, write_parquet
 
 # what Arrow's utf8_split_whitespace splits on, besides the plain space; a block holding one of these or

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import _native
+from ..hashing import string_buffers
 
 
 class Lines(NamedTuple):
@@ -33,17 +34,6 @@ class Lines(NamedTuple):
     terminal: np.ndarray  # ... or with a closing bracket (`split.TERMINAL_RE`)
     bullet: np.ndarray  # `split.BULLET_RE`
     nwords: np.ndarray  # words in the head
-
-
-def string_buffers(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    """(bytes, int64 offsets) of a string array, without copying the bytes (but those of a chunked array)."""
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    kind = np.int64 if pa.types.is_large_string(values.type) else np.int32
-    offsets = np.frombuffer(values.buffers()[1], dtype=kind)[values.offset:values.offset + len(values) + 1]
-    buf = values.buffers()[2]
-    data = np.frombuffer(buf, dtype=np.uint8) if buf is not None else np.zeros(0, np.uint8)
-    return data, offsets.astype(np.int64)
 
 
 def _string_array(data: np.ndarray, offsets: np.ndarray) -> pa.Array:
@@ -68,9 +58,10 @@ def scan_lines(texts: pa.Array, max_chars: int) -> Lines:
 def word_lists(values: pa.Array, rows: np.ndarray | None = None, *, max_words: int | None = None,
                ascii_only: bool = False) -> tuple[pa.ListArray, np.ndarray, pa.Array]:
     """(words, codes, distinct) of the whitespace-split words of each string (of `rows` only, when given):
-    what `hashing.lower_coded` makes of `utf8_split_whitespace` (`ascii_split_whitespace` with `ascii_only`),
-    in one pass: each value's words as a list of dictionary codes into the distinct words lower-cased, the
-    code of every word, and the distinct words as written (in order of first appearance).
+    what `utf8_split_whitespace` (`ascii_split_whitespace` with `ascii_only`) and a dictionary encoding
+    of the words give, in one pass: each value's words as a list of dictionary codes into the distinct
+    words lower-cased, the code of every word, and the distinct words as written (in order of first
+    appearance).
     `max_words`: a bound on the words, when known."""
     data, offsets = string_buffers(values)
     start, stop = (offsets[:-1], offsets[1:]) if rows is None else (offsets[rows], offsets[rows + 1])

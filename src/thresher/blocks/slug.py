@@ -52,7 +52,7 @@ def matches_slug(text: pa.Array, owner: np.ndarray, slug_rows: np.ndarray, slug:
 
 def token_words(tokens: pa.ListArray, where: np.ndarray) -> tuple[np.ndarray, pa.Array]:
     """(block, word): the words (`_words`, apostrophes dropped) of blocks `where` of `tokens`, each block's
-    lower-cased whitespace-separated tokens coded in one dictionary (`hashing.lower_coded`).
+    lower-cased whitespace-separated tokens coded in one dictionary (`scan.word_lists`).
 
     The same words as `_words_of_distinct` on the blocks' text (a word never spans whitespace, and
     lower-casing goes character by character), each distinct token split once: the block stage has the

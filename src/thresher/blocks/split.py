@@ -169,7 +169,7 @@ def _title_sized(nwords: np.ndarray, start: np.ndarray) -> np.ndarray:
 
 def _names_slug(pages: pa.Table, words: pa.ListArray, parent: np.ndarray, cand: np.ndarray) -> np.ndarray:
     """Per page, the first candidate block (`cand`: short, of a text page, not its first line) that holds
-    its url's slug words: the headline (`words`: each block's lower-cased tokens, `hashing.lower_coded`).
+    its url's slug words: the headline (`words`: each block's lower-cased tokens, `scan.word_lists`).
 
     A text dump may have no title line for `_repeats_title` to find, but its url often names the article
     (`slug.matches_slug`). Only the first such block counts: later ones are the lead paragraph, a share
