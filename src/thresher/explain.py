@@ -128,7 +128,7 @@ class Run:
         if not part.exists():
             return {}
         shard = index // self._shard_pages()  # the partition holding the page: the others are not read
-        t = ds.dataset(part, partitioning="hive").to_table(
+        t = ds.dataset(part, format="ipc", partitioning="hive").to_table(
             filter=(pc.field("shard") == shard) & (pc.field("page") == index))
         cols = [c for c in DETAIL_COLUMNS if c in t.column_names]
         return {r["pos"]: {c: r[c] for c in cols} for r in t.select(["pos", *cols]).to_pylist()}
