@@ -524,14 +524,16 @@ def xxh3_ranges(const uint8_t[::1] data, const int64_t[::1] start, const int64_t
 
 
 def joined_hashes(const uint8_t[::1] data, const int64_t[::1] offsets, const int32_t[::1] codes,
-                  const int64_t[::1] word_offsets, uint8_t sep):
+                  const int64_t[::1] word_offsets, int sep, const int64_t[::1] rows=None):
     """Per list t, XXH3-64 of the strings codes[word_offsets[t]:word_offsets[t + 1]] (each an index into
-    the strings data/offsets) joined by `sep`, without making the joined strings."""
-    cdef Py_ssize_t n = word_offsets.shape[0] - 1, t
+    the strings data/offsets) joined by the byte `sep` (by nothing when it is negative), without making
+    the joined strings; of the lists `rows` only, in their order, when given."""
+    cdef Py_ssize_t n = word_offsets.shape[0] - 1 if rows is None else rows.shape[0], i, t
     out_a = np.empty(n, np.uint64)
     cdef uint64_t[::1] out = out_a
     cdef int64_t longest = 0, size, w, a, b, m
-    for t in range(n):
+    for i in range(n):
+        t = i if rows is None else rows[i]
         size = 0
         for w in range(word_offsets[t], word_offsets[t + 1]):
             size += offsets[codes[w] + 1] - offsets[codes[w]] + 1
@@ -540,17 +542,60 @@ def joined_hashes(const uint8_t[::1] data, const int64_t[::1] offsets, const int
     cdef uint8_t[::1] scratch = scratch_a
     cdef const uint8_t *d = _ptr(data)
     with nogil:
-        for t in range(n):
+        for i in range(n):
+            t = i if rows is None else rows[i]
             m = 0
             for w in range(word_offsets[t], word_offsets[t + 1]):
-                if w > word_offsets[t]:
-                    scratch[m] = sep
+                if w > word_offsets[t] and sep >= 0:
+                    scratch[m] = <uint8_t> sep
                     m += 1
                 a, b = offsets[codes[w]], offsets[codes[w] + 1]
                 if b > a:
                     memcpy(&scratch[m], d + a, b - a)
                     m += b - a
-            out[t] = th_xxh3(&scratch[0], <size_t> m)
+            out[i] = th_xxh3(&scratch[0], <size_t> m)
+    return out_a
+
+
+def held_words(const int32_t[::1] codes, const int64_t[::1] word_offsets, const int64_t[::1] rows,
+               const int64_t[::1] owner, const int64_t[::1] part_offsets, const uint64_t[::1] part_hashes,
+               const int64_t[::1] want_offsets, const uint64_t[::1] want_hashes):
+    """Per list rows[i], how many distinct hashes of its owner's wanted set it holds.
+
+    A list's words are codes into entries; each entry e splits into the parts
+    part_hashes[part_offsets[e]:part_offsets[e + 1]] (hashed sub-words); owner
+    o's wanted set is want_hashes[want_offsets[o]:want_offsets[o + 1]] (distinct
+    and small: a url's slug words), so a linear scan finds a part in it.
+    """
+    cdef Py_ssize_t n = rows.shape[0], i
+    out_a = np.zeros(n, np.int64)
+    cdef int64_t[::1] out = out_a
+    cdef int64_t widest = 1, o, w, e, q, j, lo, hi, held
+    for o in range(want_offsets.shape[0] - 1):
+        widest = max(widest, want_offsets[o + 1] - want_offsets[o])
+    seen_a = np.zeros(widest, np.uint8)
+    cdef uint8_t[::1] seen = seen_a
+    cdef uint64_t h
+    with nogil:
+        for i in range(n):
+            o = owner[i]
+            lo, hi = want_offsets[o], want_offsets[o + 1]
+            if hi == lo:
+                continue
+            held = 0
+            for w in range(word_offsets[rows[i]], word_offsets[rows[i] + 1]):
+                e = codes[w]
+                for q in range(part_offsets[e], part_offsets[e + 1]):
+                    h = part_hashes[q]
+                    for j in range(lo, hi):
+                        if want_hashes[j] == h:
+                            if not seen[j - lo]:
+                                seen[j - lo] = 1
+                                held += 1
+                            break
+            out[i] = held
+            for j in range(hi - lo):
+                seen[j] = 0
     return out_a
 
 

@@ -6,6 +6,7 @@ import pyarrow as pa
 
 from thresher.blocks import block_table
 from thresher.blocks.marks import H1, MAIN, TITLE, pack
+from thresher.blocks.split import MAX_BLOCK_CHARS
 
 
 def _table(texts: list[str], marks: list[bytes | None]) -> pa.Table:
@@ -29,3 +30,11 @@ def test_a_line_repeating_the_first_line_of_a_text_page_is_marked_title() -> Non
     page = "Storm hits the coast overnight – Daily News\nHome\nStorm hits the coast overnight.\nIt came at night."
     t = block_table([(0, page)])
     assert t.column("mark").to_pylist() == [0, 0, TITLE, 0]
+
+
+def test_a_title_longer_than_a_block_head_is_compared_whole() -> None:
+    """Blocks are hashed on their first MAX_BLOCK_CHARS characters; a line repeating the title is found on
+    its whole text, so only the whole repeat matches."""
+    title = "Storm hits " + "x" * (MAX_BLOCK_CHARS + 10)
+    page = f"{title}\nHome\n{title}\n{title[:-1]}\nIt came at night."
+    assert block_table([(0, page)]).column("mark").to_pylist() == [0, 0, TITLE, 0, 0]

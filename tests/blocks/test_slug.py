@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from thresher.blocks.marks import TITLE
 from thresher.blocks.scan import word_lists
-from thresher.blocks.slug import _words_of_distinct, matches_slug, slug_words, token_words
+from thresher.blocks.slug import SLUG_MIN_SHARE, SLUG_MIN_WORDS, matches_slug, matches_slug_tokens, slug_words
 from thresher.blocks.split import block_table
 
 
@@ -76,12 +79,37 @@ def test_no_url_no_slug_mark() -> None:
     assert not (block_table(pages).column("mark").to_numpy() & TITLE).any()
 
 
-def test_token_words_are_the_words_of_the_text() -> None:
-    """The block stage splits each distinct token (`token_words`): the same words as splitting the text."""
-    texts = ["Don’t STOP me now", "l'été\u2003arrive—enfin!  Vite", "", "a-b c_d 12x", "ÉCOLE école ÉCOLE", "x\ty"]
-    tokens = word_lists(pa.array(texts))[0]
-    where = np.array([4, 0, 1, 3, 5, 2])
-    block, words = token_words(tokens, where)
-    ref_block, ref_words = _words_of_distinct(pa.array([texts[i] for i in where.tolist()]))
-    assert block.tolist() == ref_block.tolist() and words.to_pylist() == ref_words.to_pylist()
-    assert words.to_pylist()[:3] == ["école", "école", "école"]
+def _held_by_splitting(texts: list[str], owner: list[int], slug: dict[int, set[str]]) -> list[bool]:
+    """The rule of `matches_slug` on each whole text: its words by one regex split, compared as strings."""
+    split = pc.split_pattern_regex(pc.utf8_lower(pc.replace_substring_regex(pa.array(texts, pa.string()),
+                                                                            "['’]", "")), r"[^\p{L}\p{N}]+")
+    out = []
+    for words, o in zip(split.to_pylist(), owner, strict=True):
+        want = slug.get(o, set())
+        out.append(bool(want) and len(want & set(words)) >= SLUG_MIN_SHARE * max(len(want), SLUG_MIN_WORDS))
+    return out
+
+
+_WORD = st.sampled_from(["don’t", "Don't", "STOP", "stop,", "me", "now!", "l'été", "été", "ÉCOLE", "école",
+                         "a-b", "c_d", "12x", "x", "—", "keyboard", "macbook-pro", "Pro's"])
+_SPACE = st.sampled_from([" ", "  ", "\t", "\u2003", "\u00a0 "])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.tuples(_WORD, _SPACE), max_size=9), st.integers(0, 2)), max_size=12),
+       st.lists(st.lists(_WORD, max_size=6), min_size=3, max_size=3))
+def test_token_matching_equals_splitting_the_text(blocks: list, slugs: list[list[str]]) -> None:
+    """The block stage matches each distinct token's words by hash (`matches_slug_tokens`): the same blocks
+    as splitting each text and comparing the words as strings."""
+    texts = ["".join(w + sp for w, sp in words) for words, _ in blocks]
+    owner = [o for _, o in blocks]
+    urls = ["https://x.com/a/" + "-".join(words) for words in slugs]
+    rows, words = slug_words(pa.array(urls, pa.string()))
+    slug: dict[int, set[str]] = {}
+    for r, w in zip(rows.tolist(), words.to_pylist(), strict=True):
+        slug.setdefault(r, set()).add(w)
+    want = _held_by_splitting(texts, owner, slug)
+    where = np.arange(len(texts))[::-1].copy()  # any subset, in any order
+    got = matches_slug_tokens(word_lists(pa.array(texts, pa.string()))[0], where, np.array(owner)[where], rows, words)
+    assert got.tolist() == [want[i] for i in where.tolist()]
+    assert matches_slug(pa.array(texts, pa.string()), np.array(owner, dtype=np.int64), rows, words).tolist() == want

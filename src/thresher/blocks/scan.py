@@ -77,9 +77,12 @@ def word_lists(values: pa.Array, rows: np.ndarray | None = None, *, max_words: i
     return words, codes, distinct
 
 
-def joined_hashes(words: pa.Array, codes: np.ndarray, word_offsets: np.ndarray) -> np.ndarray:
-    """Per list of `word_offsets`, the xxh3-64 of its words (`codes` into the strings `words`) joined by
-    a space: `hash_strings(binary_join(...))` without making the joined strings."""
+def joined_hashes(words: pa.Array, codes: np.ndarray, word_offsets: np.ndarray, rows: np.ndarray | None = None,
+                  sep: str = " ") -> np.ndarray:
+    """Per list of `word_offsets` (of `rows` only, when given), the xxh3-64 of its words (`codes` into the
+    strings `words`) joined by `sep` (one character or none): `hash_strings(binary_join(...))` without
+    making the joined strings."""
     data, offsets = string_buffers(words)
     return _native.joined_hashes(data, offsets, codes.astype(np.int32, copy=False), word_offsets.astype(np.int64),
-                                 ord(" "))
+                                 ord(sep) if sep else -1,
+                                 None if rows is None else np.ascontiguousarray(rows, dtype=np.int64))

@@ -6,7 +6,8 @@ A text dump often has no title line, but its url often names the article:
 lower-cased, words holding a digit dropped: dates and ids) are looked for in
 the page's short blocks; a block holding at least SLUG_MIN_SHARE of them (and
 SLUG_MIN_WORDS at least) is the headline, or a line that repeats it.
-Everything is vectorised with Arrow kernels and joins, none of it per block.
+The slug words are Arrow kernels over the urls; the blocks' words are matched by their hashes in one
+compiled pass (`_native.held_words`), none of it per block in Python.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..hashing import encode
+from .. import _native
+from ..hashing import hash_strings
+from .scan import word_lists
 
 SLUG_MIN_WORDS = 3  # a slug of fewer distinct words ("news", "index.html") names no headline
 SLUG_MIN_SHARE = 0.8  # share of the slug's words a block must hold (slugs drop and shorten words)
@@ -47,42 +50,33 @@ def matches_slug(text: pa.Array, owner: np.ndarray, slug_rows: np.ndarray, slug:
     """Which blocks (`text`, of page row `owner`) hold SLUG_MIN_SHARE of their page's slug words (`slug_words`)."""
     if not len(text) or not len(slug_rows):
         return np.zeros(len(text), dtype=bool)
-    return matches_slug_words(*_words_of_distinct(text), owner, slug_rows, slug)
+    return matches_slug_tokens(word_lists(text)[0], np.arange(len(text)), owner, slug_rows, slug)
 
 
-def token_words(tokens: pa.ListArray, where: np.ndarray) -> tuple[np.ndarray, pa.Array]:
-    """(block, word): the words (`_words`, apostrophes dropped) of blocks `where` of `tokens`, each block's
-    lower-cased whitespace-separated tokens coded in one dictionary (`scan.word_lists`).
+def matches_slug_tokens(tokens: pa.ListArray, where: np.ndarray, owner: np.ndarray, slug_rows: np.ndarray,
+                        slug: pa.Array) -> np.ndarray:
+    """`matches_slug` for the blocks `where` of `tokens` (each block's lower-cased whitespace-separated
+    tokens, coded in one dictionary: `scan.word_lists`), of page rows `owner`.
 
-    The same words as `_words_of_distinct` on the blocks' text (a word never spans whitespace, and
-    lower-casing goes character by character), each distinct token split once: the block stage has the
-    tokens already, and tokens repeat far more than lines do.
+    A block's words are its tokens' words (a word never spans whitespace, and lower-casing goes character
+    by character), so each distinct token is split once, and the compiled `held_words` counts the slug
+    words each block holds by their hashes.
     """
-    offsets = tokens.offsets.to_numpy()
-    start, size = offsets[where], offsets[where + 1] - offsets[where]
-    ends = np.cumsum(size)
-    at = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(start - (ends - size), size)
-    distinct, code = np.unique(tokens.values.indices.to_numpy()[at], return_inverse=True)
-    entry, words = _words(pc.replace_substring_regex(tokens.values.dictionary.take(pa.array(distinct)),
-                                                     _APOSTROPHES, ""))
-    token, out = _by_code(code, entry, words, len(distinct))
-    return np.repeat(np.arange(len(where)), size)[token], out
-
-
-def matches_slug_words(block: np.ndarray, words: pa.Array, owner: np.ndarray, slug_rows: np.ndarray,
-                       slug: pa.Array) -> np.ndarray:
-    """`matches_slug` from each block's words (`block`, `word` pairs; `owner`: each block's page row)."""
-    n = len(owner)
-    out = np.zeros(n, dtype=bool)
-    if not n or not len(slug_rows):
+    out = np.zeros(len(where), dtype=bool)
+    if not len(where) or not len(slug_rows):
         return out
-    wanted = np.bincount(slug_rows, minlength=int(owner.max()) + 1)
-    found = pa.table({"row": owner[block], "word": words, "block": block}).join(
-        pa.table({"row": slug_rows, "word": slug}), ["row", "word"], join_type="inner")
-    found_block, _ = _distinct(found.column("block").to_numpy(), found.column("word").combine_chunks())
-    held = np.bincount(found_block, minlength=n)
-    out[:] = held >= SLUG_MIN_SHARE * np.maximum(wanted[owner], SLUG_MIN_WORDS)
-    return out
+    dictionary = tokens.values.dictionary
+    entry, words = _words(pc.replace_substring_regex(dictionary, _APOSTROPHES, ""))
+    part_offsets = np.zeros(len(dictionary) + 1, np.int64)
+    np.cumsum(np.bincount(entry, minlength=len(dictionary)), out=part_offsets[1:])
+    rows = max(int(owner.max()), int(slug_rows.max())) + 1
+    want_offsets = np.searchsorted(slug_rows, np.arange(rows + 1)).astype(np.int64)  # slug_rows ascend
+    held = _native.held_words(tokens.values.indices.to_numpy().astype(np.int32, copy=False),
+                              tokens.offsets.to_numpy().astype(np.int64), np.ascontiguousarray(where, np.int64),
+                              np.ascontiguousarray(owner, np.int64), part_offsets, hash_strings(words),
+                              want_offsets, hash_strings(slug))
+    wanted = np.diff(want_offsets)[owner]
+    return held >= SLUG_MIN_SHARE * np.maximum(wanted, SLUG_MIN_WORDS)
 
 
 def _words(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
@@ -92,25 +86,6 @@ def _words(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
     words = pc.list_flatten(split)
     keep = pc.greater(pc.utf8_length(words), 0)
     return rows[keep.to_numpy(zero_copy_only=False)], words.filter(keep)
-
-
-def _words_of_distinct(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """`_words` of `text` without apostrophes, split once per distinct text (short lines repeat: menus,
-    teaser headlines), then spread back to every row."""
-    enc = encode(text)
-    entry, words = _words(pc.replace_substring_regex(enc.dictionary, _APOSTROPHES, ""))
-    return _by_code(enc.indices.to_numpy(), entry, words, len(enc.dictionary))
-
-
-def _by_code(codes: np.ndarray, entry: np.ndarray, words: pa.Array, n: int) -> tuple[np.ndarray, pa.Array]:
-    """(row, word): each row's words, where row r is distinct string `codes[r]` (of `n`) and the distinct
-    strings' words are (`entry`, `words`), grouped by entry in order (`_words` of the distinct strings)."""
-    counts = np.bincount(entry, minlength=n)
-    first = np.cumsum(counts) - counts  # where each distinct string's words start
-    sizes = counts[codes]
-    ends = np.cumsum(sizes)
-    at = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - sizes - first[codes], sizes)
-    return np.repeat(np.arange(len(codes)), sizes), words.take(pa.array(at))
 
 
 def _distinct(rows: np.ndarray, words: pa.Array) -> tuple[np.ndarray, pa.Array]:

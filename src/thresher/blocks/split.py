@@ -18,8 +18,8 @@ import pyarrow.compute as pc
 import xxhash
 
 from .. import _native
-from ..hashing import hash_strings
-from .marks import TITLE, TITLE_MAX_WORDS, TITLE_MIN_WORDS, line_marks, title_parts
+from ..hashing import hash_strings, string_buffers
+from .marks import TITLE, TITLE_MAX_WORDS, TITLE_MIN_WORDS, compact, line_marks, title_parts
 from .scan import joined_hashes, scan_lines, word_lists
 from .shape import (
     CAPS_SAMPLE,
@@ -34,7 +34,7 @@ from .shape import (
     PUNCTUATION,
     SENTENCE_MAX_CAPITALISED,
 )
-from .slug import matches_slug_words, slug_words, token_words
+from .slug import matches_slug_tokens, slug_words
 
 LABELLED = re.compile(r"^([^:\n]{1,30}):\s+(\S.{8,})$")
 MAX_BLOCK_CHARS = 200_000  # a longer line is hashed and measured on its first MAX_BLOCK_CHARS characters
@@ -86,6 +86,7 @@ SENTENCE_END_RE = '[.!?…"”’»。！？」]$'
 TERMINAL_RE = '[.!?…"”’»)。！？」）]$'
 CJK_RE = r"[\x{3040}-\x{30ff}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}]"  # shape.CJK
 BULLET_RE = r"^(?:[-–—•*·▪●◦]|\d{1,3}[.)])\s+\S"
+NOT_ALNUM_RE = r"[^\p{L}\p{N}]+"  # what `marks.compact` drops
 LABELLED_RE = r"^(?P<label>[^:\n]{1,30}):\s+(?P<rest>\S.{8,})$"
 
 
@@ -132,20 +133,29 @@ def _fingerprints(keys: pa.Array) -> np.ndarray:
     return (hash_strings(keys) - np.uint64(1 << 63)).view(np.int64)
 
 
-def _repeats_title(text: pa.Array, nwords: np.ndarray, parent: np.ndarray, start: np.ndarray,
-                   text_page: np.ndarray) -> np.ndarray:
+def _repeats_title(text: pa.Array, head: pa.Array, words: pa.ListArray, *, nwords: np.ndarray,
+                   parent: np.ndarray, start: np.ndarray, text_page: np.ndarray) -> np.ndarray:
     """Blocks of text pages that repeat their page's first line (a dump's <title>) or a part of it.
 
-    HTML pages get this from the reader, which knows the page's <title>.
+    A line repeats a title part when their `marks.compact` forms are equal. A
+    line's compact form is its lower-cased words' compact forms end to end, so
+    each distinct word is compacted once (an RE2 kernel over the dictionary)
+    and the lines' forms are hashed from the words' without being made
+    (`scan.joined_hashes`); a title part's hash, mixed with its page's row,
+    must be among the wanted ones (64-bit hashes: a false match is a 2^-64
+    chance). HTML pages get this from the reader, which knows the page's <title>.
     """
     n = len(nwords)
     out = np.zeros(n, dtype=bool)
     firsts = start[text_page[start] & (nwords[start] >= TITLE_MIN_WORDS)] if n else start
     if not len(firsts):
         return out
-    wanted = [f"{p}\x00{part}" for p, t in zip(parent[firsts].tolist(), text.take(pa.array(firsts)).to_pylist(),
-                                                 strict=True) for part in title_parts(t)]
-    if not wanted:
+    owners, parts = [], []
+    for p, t in zip(parent[firsts].tolist(), text.take(pa.array(firsts)).to_pylist(), strict=True):
+        for part in title_parts(t):
+            owners.append(p)
+            parts.append(part)
+    if not parts:
         return out
     titled = np.zeros(int(parent.max()) + 1, dtype=bool)
     titled[parent[firsts]] = True
@@ -154,10 +164,22 @@ def _repeats_title(text: pa.Array, nwords: np.ndarray, parent: np.ndarray, start
     where = np.flatnonzero(cand)
     if not len(where):
         return out
-    squeezed = pc.replace_substring_regex(pc.utf8_lower(text.take(pa.array(where))), r"[^\p{L}\p{N}]+", "")
-    keyed = pc.binary_join_element_wise(pa.array(parent[where]).cast(pa.string()), squeezed, "\x00")
-    out[where] = pc.is_in(keyed, value_set=pa.array(wanted, pa.string())).to_numpy(zero_copy_only=False)
+    wanted = _owned(np.array(owners), hash_strings(pa.array(parts, pa.string())))
+    compacted = pc.replace_substring_regex(words.values.dictionary, NOT_ALNUM_RE, "")
+    got = _owned(parent[where], joined_hashes(compacted, words.values.indices.to_numpy(), words.offsets.to_numpy(),
+                                              rows=where, sep=""))
+    out[where] = np.isin(got, wanted)
+    cut = (np.zeros(0, dtype=np.int64) if head is text else
+           np.flatnonzero(np.diff(string_buffers(text)[1])[where] != np.diff(string_buffers(head)[1])[where]))
+    if len(cut):  # a line longer than its head (MAX_BLOCK_CHARS): compacted whole
+        whole = [compact(t) for t in text.take(pa.array(where[cut])).to_pylist()]
+        out[where[cut]] = np.isin(_owned(parent[where[cut]], hash_strings(pa.array(whole, pa.string()))), wanted)
     return out
+
+
+def _owned(rows: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    """One 64-bit key per (row, hash) pair."""
+    return hashes ^ (rows.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
 
 
 def _title_sized(nwords: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -183,7 +205,7 @@ def _names_slug(pages: pa.Table, words: pa.ListArray, parent: np.ndarray, cand: 
     slugged[slug_rows] = True
     where = np.flatnonzero(cand & slugged[parent])
     if len(where):
-        where = where[matches_slug_words(*token_words(words, where), parent[where], slug_rows, slug)]
+        where = where[matches_slug_tokens(words, where, parent[where], slug_rows, slug)]
         out[where[np.unique(parent[where], return_index=True)[1]]] = True
     return out
 
@@ -223,7 +245,7 @@ def block_table_and_words(pages: pa.Table | list[tuple[int, str]]) -> tuple[pa.T
     key_hashes = joined_hashes(pc.replace_substring_regex(words.values.dictionary, "[0-9]+", "0"), codes,
                                words.offsets.to_numpy())
     nwords = scanned.nwords
-    titled = _repeats_title(text, nwords, parent, start, ~marked)
+    titled = _repeats_title(text, head, words, nwords=nwords, parent=parent, start=start, text_page=~marked)
     titled |= _names_slug(pages, words, parent, _title_sized(nwords, start) & ~marked)
     marks = marks | np.where(titled, TITLE, 0).astype(np.uint8)
     caps = _capitalised_share(words, codes, distinct, nwords)
