@@ -19,8 +19,7 @@ import pyarrow.parquet as pq
 from . import _native
 from .blocks.split import block_table_and_words
 from .config import DedupOptions
-from .content import CONTENT
-from .content.select import select_shard
+from .content import CONTENT, select_shard
 from .content.spread import load_signals, page_starts
 from .dedup import MinHasher
 from .dedup.minhash import hash_token_lists, tokenize

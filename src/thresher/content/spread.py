@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from .select import BlockSignals
+from . import BlockSignals
 
 CHROME_SHARE = 0.2  # a short line on this share of a site's pages is a template label (pass 1)
 CHROME_MIN_SITE = 8  # ... when the site has at least this many pages

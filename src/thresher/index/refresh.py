@@ -22,8 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..config import DedupOptions
-from ..content import CONTENT
-from ..content.select import select_shard
+from ..content import CONTENT, select_shard
 from ..content.spread import load_signals, page_starts
 from ..dedup import MinHasher
 from ..stages import MIN_CANDIDATE_WORDS, ROLE_SCHEMA, _signatures_in_batches, content_hashes
