@@ -599,6 +599,61 @@ def held_words(const int32_t[::1] codes, const int64_t[::1] word_offsets, const 
     return out_a
 
 
+cdef inline bint _ascii_alnum(uint8_t c) noexcept nogil:
+    return (c >= 48 and c <= 57) or (c >= 65 and c <= 90) or (c >= 97 and c <= 122)
+
+
+def ascii_words(const uint8_t[::1] data, const int64_t[::1] offsets, bint whole):
+    """The words of each pure-ASCII string: runs of letters and digits, with apostrophes (') dropped from
+    inside them ("don't" is one word, "dont"); with `whole`, the string's letters and digits as one word
+    (`marks.compact`, possibly empty). Strings holding a non-ASCII byte give nothing and are flagged.
+
+    Returns (ascii uint8 per string, entry int64 per word, word bytes, int64 word offsets).
+    """
+    cdef Py_ssize_t n = offsets.shape[0] - 1, t
+    cdef int64_t total = offsets[n] - offsets[0], i, w = 0, m = 0
+    ascii_a = np.zeros(n, np.uint8)
+    entry_a = np.empty(total + n + 1, np.int64)
+    out_a = np.empty(max(total, 1), np.uint8)
+    woff_a = np.empty(total + n + 2, np.int64)
+    cdef uint8_t[::1] is_ascii = ascii_a, out = out_a
+    cdef int64_t[::1] entry = entry_a, woff = woff_a
+    cdef const uint8_t *d = _ptr(data)
+    cdef uint8_t c
+    cdef bint inside
+    with nogil:
+        woff[0] = 0
+        for t in range(n):
+            is_ascii[t] = 1
+            for i in range(offsets[t], offsets[t + 1]):
+                if d[i] >= 128:
+                    is_ascii[t] = 0
+                    break
+            if not is_ascii[t]:
+                continue
+            inside = whole
+            if whole:
+                entry[w] = t
+            for i in range(offsets[t], offsets[t + 1]):
+                c = d[i]
+                if _ascii_alnum(c):
+                    if not inside:
+                        inside = 1
+                        entry[w] = t
+                    out[m] = c
+                    m += 1
+                elif c == 39 and not whole:  # an apostrophe joins the two sides of it
+                    continue
+                elif inside and not whole:
+                    inside = 0
+                    w += 1
+                    woff[w] = m
+            if inside:
+                w += 1
+                woff[w] = m
+    return ascii_a.view(np.bool_), entry_a[:w], out_a[:m], woff_a[:w + 1]
+
+
 def gather(const uint8_t[::1] data, const int64_t[::1] start, const int64_t[::1] stop):
     """The byte ranges data[start[t]:stop[t]] laid end to end: (bytes, int64 offsets)."""
     cdef Py_ssize_t n = start.shape[0], t

@@ -185,7 +185,7 @@ def signatures_shard(root: Path, i: int, roles_stage: str, opts: DedupOptions) -
     changed = _changed_pages(work, i, tag, own, block_page=block_page, n=n)
     fresh = own & changed[block_page]
     sig, counts = _signatures_in_batches(hasher, blocks.column("text"), block_page, fresh, n=n)
-    fresh_blocks = blocks.filter(pa.array(fresh))
+    fresh_blocks = blocks.select(["page", "text"]).filter(pa.array(fresh))
     chash = content_hashes(fresh_blocks.column("page").to_numpy() - base, fresh_blocks.column("text"), n)
     if not changed.all():
         same = ~changed
@@ -195,7 +195,7 @@ def signatures_shard(root: Path, i: int, roles_stage: str, opts: DedupOptions) -
     write_npy(work.shard(f"sig{tag}", i, "npy"), sig)
     write_npy(work.shard(f"count{tag}", i, "npy"), counts)
     write_npy(work.shard(f"chash{tag}", i, "npy"), chash)
-    own_blocks = blocks.filter(pa.array(own))
+    own_blocks = blocks.select(["page", "hash", "nwords"]).filter(pa.array(own))
     long_ = own_blocks.filter(pc.greater_equal(own_blocks.column("nwords"), MIN_CANDIDATE_WORDS))
     write_parquet(work.shard(f"keys{tag}", i), long_.select(["page", "hash"]))
 

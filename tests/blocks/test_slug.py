@@ -113,3 +113,24 @@ def test_token_matching_equals_splitting_the_text(blocks: list, slugs: list[list
     got = matches_slug_tokens(word_lists(pa.array(texts, pa.string()))[0], where, np.array(owner)[where], rows, words)
     assert got.tolist() == [want[i] for i in where.tolist()]
     assert matches_slug(pa.array(texts, pa.string()), np.array(owner, dtype=np.int64), rows, words).tolist() == want
+
+
+_CHARS = st.sampled_from(list("ab z09'’-_.,!?é\u00df\u0130\u0301\u2003"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(_CHARS, max_size=12), max_size=30))
+def test_compiled_ascii_split_and_compaction_equal_the_regexes(values: list[str]) -> None:
+    """ASCII strings take the compiled scan (`_native.ascii_words`), the others the Unicode regexes: the
+    words and compact forms are those of the regexes on every string."""
+    from thresher.blocks.slug import _token_parts, _words, compacted
+    from thresher.blocks.split import NOT_ALNUM_RE
+    from thresher.hashing import hash_strings
+
+    arr = pc.utf8_lower(pa.array(values, pa.string()))
+    assert compacted(arr, NOT_ALNUM_RE).to_pylist() == pc.replace_substring_regex(arr, NOT_ALNUM_RE, "").to_pylist()
+    offsets, hashes = _token_parts(arr)
+    entry, words = _words(pc.replace_substring_regex(arr, "['’]", ""))
+    want = np.bincount(entry, minlength=len(values)) if len(entry) else np.zeros(len(values), np.int64)
+    assert np.diff(offsets).tolist() == want.tolist()
+    assert hashes.tolist() == hash_strings(words).tolist()

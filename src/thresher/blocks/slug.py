@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import _native
-from ..hashing import hash_strings
+from ..hashing import hash_strings, string_buffers
 from .scan import word_lists
 
 SLUG_MIN_WORDS = 3  # a slug of fewer distinct words ("news", "index.html") names no headline
@@ -65,18 +65,40 @@ def matches_slug_tokens(tokens: pa.ListArray, where: np.ndarray, owner: np.ndarr
     out = np.zeros(len(where), dtype=bool)
     if not len(where) or not len(slug_rows):
         return out
-    dictionary = tokens.values.dictionary
-    entry, words = _words(pc.replace_substring_regex(dictionary, _APOSTROPHES, ""))
-    part_offsets = np.zeros(len(dictionary) + 1, np.int64)
-    np.cumsum(np.bincount(entry, minlength=len(dictionary)), out=part_offsets[1:])
+    part_offsets, part_hashes = _token_parts(tokens.values.dictionary)
     rows = max(int(owner.max()), int(slug_rows.max())) + 1
     want_offsets = np.searchsorted(slug_rows, np.arange(rows + 1)).astype(np.int64)  # slug_rows ascend
     held = _native.held_words(tokens.values.indices.to_numpy().astype(np.int32, copy=False),
                               tokens.offsets.to_numpy().astype(np.int64), np.ascontiguousarray(where, np.int64),
-                              np.ascontiguousarray(owner, np.int64), part_offsets, hash_strings(words),
+                              np.ascontiguousarray(owner, np.int64), part_offsets, part_hashes,
                               want_offsets, hash_strings(slug))
     wanted = np.diff(want_offsets)[owner]
     return held >= SLUG_MIN_SHARE * np.maximum(wanted, SLUG_MIN_WORDS)
+
+
+def _token_parts(dictionary: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, hashes): the hashed words (`_words`, apostrophes dropped) of each lower-cased token, flat,
+    entry e's at hashes[offsets[e]:offsets[e + 1]]. ASCII tokens (most) are split by a compiled scan
+    (`_native.ascii_words`), the others by the Unicode regexes."""
+    ascii_, entry_a, data, woff = _native.ascii_words(*string_buffers(dictionary), False)
+    other = np.flatnonzero(~ascii_)
+    entry_u, words_u = _words(pc.replace_substring_regex(dictionary.take(pa.array(other)), _APOSTROPHES, ""))
+    entry = np.concatenate([entry_a, other[entry_u]])
+    hashes = np.concatenate([_native.xxh3_ranges(data, woff[:-1], woff[1:]), hash_strings(words_u)])
+    order = np.argsort(entry, kind="stable")  # each entry's words in a run, in their order
+    offsets = np.zeros(len(dictionary) + 1, np.int64)
+    np.cumsum(np.bincount(entry, minlength=len(dictionary)), out=offsets[1:])
+    return offsets, hashes[order]
+
+
+def compacted(dictionary: pa.Array, not_alnum: str) -> pa.Array:
+    """Each lower-cased string with every run of `not_alnum` (a regex for what is not a letter or a digit)
+    removed: ASCII strings by a compiled scan (`_native.ascii_words`), the others by the regex."""
+    ascii_, _, data, woff = _native.ascii_words(*string_buffers(dictionary), True)
+    out = pc.replace_with_mask(dictionary, pa.array(ascii_), pa.StringArray.from_buffers(
+        len(woff) - 1, pa.py_buffer(woff.astype(np.int32)), pa.py_buffer(data)))
+    other = pa.array(~ascii_)
+    return pc.replace_with_mask(out, other, pc.replace_substring_regex(dictionary.filter(other), not_alnum, ""))
 
 
 def _words(text: pa.Array) -> tuple[np.ndarray, pa.Array]:

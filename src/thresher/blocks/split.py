@@ -34,7 +34,7 @@ from .shape import (
     PUNCTUATION,
     SENTENCE_MAX_CAPITALISED,
 )
-from .slug import matches_slug_tokens, slug_words
+from .slug import compacted, matches_slug_tokens, slug_words
 
 LABELLED = re.compile(r"^([^:\n]{1,30}):\s+(\S.{8,})$")
 MAX_BLOCK_CHARS = 200_000  # a longer line is hashed and measured on its first MAX_BLOCK_CHARS characters
@@ -139,7 +139,7 @@ def _repeats_title(text: pa.Array, head: pa.Array, words: pa.ListArray, *, nword
 
     A line repeats a title part when their `marks.compact` forms are equal. A
     line's compact form is its lower-cased words' compact forms end to end, so
-    each distinct word is compacted once (an RE2 kernel over the dictionary)
+    each distinct word is compacted once (`slug.compacted`, over the dictionary)
     and the lines' forms are hashed from the words' without being made
     (`scan.joined_hashes`); a title part's hash, mixed with its page's row,
     must be among the wanted ones (64-bit hashes: a false match is a 2^-64
@@ -165,8 +165,8 @@ def _repeats_title(text: pa.Array, head: pa.Array, words: pa.ListArray, *, nword
     if not len(where):
         return out
     wanted = _owned(np.array(owners), hash_strings(pa.array(parts, pa.string())))
-    compacted = pc.replace_substring_regex(words.values.dictionary, NOT_ALNUM_RE, "")
-    got = _owned(parent[where], joined_hashes(compacted, words.values.indices.to_numpy(), words.offsets.to_numpy(),
+    dictionary = compacted(words.values.dictionary, NOT_ALNUM_RE)
+    got = _owned(parent[where], joined_hashes(dictionary, words.values.indices.to_numpy(), words.offsets.to_numpy(),
                                               rows=where, sep=""))
     out[where] = np.isin(got, wanted)
     cut = (np.zeros(0, dtype=np.int64) if head is text else
