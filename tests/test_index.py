@@ -112,7 +112,8 @@ _NAMED = {
     "pc": "SELECT i.site, hash, cluster, pages, own FROM {db}.pc JOIN {db}.sites i USING (sid)",
     "claims": "SELECT i.site, hash, cluster FROM {db}.claims JOIN {db}.sites i USING (sid)",
     "ufreq": "SELECT f.url, hash, n FROM {db}.ufreq JOIN {db}.fetches f USING (uid)",
-    "agg": "SELECT i.site, hash, n_clusters, n_claims, df FROM {db}.agg JOIN {db}.sites i USING (sid)",
+    "agg": ("SELECT i.site, hash, n_clusters, n_claims, df, claim_lo, claim_hi FROM {db}.agg "
+            "JOIN {db}.sites i USING (sid)"),
 }
 
 

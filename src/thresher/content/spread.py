@@ -62,12 +62,19 @@ PH_SQL = """
 """
 CLAIMED = "own >= 1 AND own * 2 >= pages"  # a cluster claims a block that is own content on half its pages
 # per (site, fingerprint) of the rows of pc: clusters that have it, clusters that claim it, pages that have
-# it. pc's pages come from every block's pass-1 role, so their sum is df1's count (a test holds the two alike)
+# it, and the lowest and highest claiming cluster (which name every claimer of the 99.9 % of claimed blocks
+# claimed by one or two clusters, so the export needs the claims table only for the others: `export_pass2`).
+# pc's pages come from every block's pass-1 role, so their sum is df1's count (a test holds the two alike)
 AGG_SQL = f"""
-    SELECT sid, hash, count(*) AS n_clusters, count(*) FILTER (WHERE {CLAIMED}) AS n_claims,
-           sum(pages)::BIGINT AS df
+    SELECT sid, hash, count(*)::INTEGER AS n_clusters, count(*) FILTER (WHERE {CLAIMED})::INTEGER AS n_claims,
+           sum(pages)::INTEGER AS df, min(cluster) FILTER (WHERE {CLAIMED}) AS claim_lo,
+           max(cluster) FILTER (WHERE {CLAIMED}) AS claim_hi
     FROM {{pc}} GROUP BY ALL
 """
+# does the cluster of `cl` claim the (site, fingerprint) of `agg` (either may be missing: no claim)?
+CLAIMED_BY = """CASE WHEN coalesce({agg}.n_claims, 0) = 0 THEN false
+                     WHEN {agg}.n_claims <= 2 THEN {cl}.cluster IN ({agg}.claim_lo, {agg}.claim_hi)
+                     ELSE {many}.cluster IS NOT NULL END"""
 
 
 DUCKDB_MEMORY = "768MB"  # the driver's DuckDB; at 1 GB the pass-2 export took the 1 M-page run to 1.96 GiB
@@ -216,26 +223,33 @@ class SpreadIndex:
     def export_pass2(self, shard_pages: int | Sequence[int], pages: str | Callable[[], str] | None = None) -> None:
         """Pass-2 signals of every block (of `pages` only, as in `prepare_pass2`), from the count tables."""
         pages = pages() if callable(pages) else pages
-        # "Label: rest" blocks (a few per page): the spread of their rest, joined apart so that the
-        # main export below builds one hash table per lookup, not two
+        # the joins' build sides kept small (at 1 M pages the full claims and ufreq tables made DuckDB
+        # spill, and this export took 24 s): the claims of blocks with more than two claimers (agg names
+        # the others), and the counts of blocks missing from some fetch of their url (the others are on
+        # all `copies` fetches). "Label: rest" blocks (a few per page): the spread of their rest, joined
+        # apart so that the main export builds one hash table per lookup, not two
         self.con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE claims_many AS
+              SELECT c.* FROM claims c SEMI JOIN (SELECT sid, hash FROM agg WHERE n_claims > 2) USING (sid, hash);
+            CREATE OR REPLACE TEMP TABLE ufreq_part AS
+              SELECT uf.uid, uf.hash, uf.n::INTEGER AS n FROM ufreq uf JOIN fetches f USING (uid) WHERE uf.n < f.m;
             CREATE OR REPLACE TABLE rest AS
               SELECT b.page, b.pos, coalesce(ra.n_claims, 0) AS rest_claims,
-                     rc.cluster IS NOT NULL AS rest_claimed_here
+                     {CLAIMED_BY.format(agg="ra", cl="cl", many="rc")} AS rest_claimed_here
               FROM {self._rests(pages)} b
                    JOIN site s USING (page) JOIN cl USING (page)
                    LEFT JOIN agg ra ON ra.sid = s.sid AND ra.hash = b.rest_hash
-                   LEFT JOIN claims rc ON rc.sid = s.sid AND rc.hash = b.rest_hash AND rc.cluster = cl.cluster;
+                   LEFT JOIN claims_many rc ON rc.sid = s.sid AND rc.hash = b.rest_hash AND rc.cluster = cl.cluster;
         """)
         self._export("signals2", f"""
             SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.endnote, b.nwords, b.nchars, b.mark, b.box,
-                   a.n_clusters, a.n_claims, cm.cluster IS NOT NULL AS claimed_here,
-                   coalesce(uf.n, 0) AS copies_with, s.copies, a.df,
+                   a.n_clusters, a.n_claims, {CLAIMED_BY.format(agg="a", cl="cl", many="cm")} AS claimed_here,
+                   coalesce(uf.n, s.copies) AS copies_with, s.copies, a.df,
                    coalesce(r.rest_claims, 0) AS rest_claims, coalesce(r.rest_claimed_here, false) AS rest_claimed_here
             FROM {self._blocks(pages)} b JOIN site s USING (page) JOIN cl USING (page)
                  JOIN agg a ON a.sid = s.sid AND a.hash = b.hash
-                 LEFT JOIN ufreq uf ON uf.uid = s.uid AND uf.hash = b.hash
-                 LEFT JOIN claims cm ON cm.sid = s.sid AND cm.hash = b.hash AND cm.cluster = cl.cluster
+                 LEFT JOIN ufreq_part uf ON uf.uid = s.uid AND uf.hash = b.hash
+                 LEFT JOIN claims_many cm ON cm.sid = s.sid AND cm.hash = b.hash AND cm.cluster = cl.cluster
                  LEFT JOIN rest r ON r.page = b.page AND r.pos = b.pos""", shard_pages)
 
     def __enter__(self) -> SpreadIndex:

@@ -297,9 +297,12 @@ def carry_pass2(con: DuckDBPyConnection, clusters: Path, roles: Path, changed: s
         BEGIN;
         CREATE OR REPLACE TEMP TABLE agg_new AS  -- as AGG_SQL: a row per key in pc (whose keys are in df1)
           SELECT ak.sid, ak.hash, coalesce(a.n_clusters, 0) + coalesce(dc.n, 0) AS n_clusters,
-                 coalesce(a.n_claims, 0) + coalesce(dl.n, 0) AS n_claims, d.df, a.rowid AS rid
+                 coalesce(a.n_claims, 0) + coalesce(dl.n, 0) AS n_claims, d.df, cc.claim_lo, cc.claim_hi,
+                 a.rowid AS rid
           FROM ak LEFT JOIN agg a USING (sid, hash) LEFT JOIN dclusters dc USING (sid, hash)
-               LEFT JOIN dclaims dl USING (sid, hash) LEFT JOIN df1 d USING (sid, hash);
+               LEFT JOIN dclaims dl USING (sid, hash) LEFT JOIN df1 d USING (sid, hash)
+               LEFT JOIN (SELECT sid, hash, min(cluster) AS claim_lo, max(cluster) AS claim_hi
+                          FROM claims SEMI JOIN ak USING (sid, hash) GROUP BY ALL) cc USING (sid, hash);
         DELETE FROM agg WHERE rowid IN (SELECT rid FROM agg_new WHERE rid IS NOT NULL);
         INSERT INTO agg BY NAME SELECT * EXCLUDE (rid) FROM agg_new WHERE n_clusters > 0 AND df IS NOT NULL;
         COMMIT;

@@ -31,7 +31,7 @@ from .. import __version__
 from ..config import RunConfig
 from ..errors import ThresherError
 
-FORMAT = 2  # 2: blocks carry `endnote`
+FORMAT = 3  # 2: blocks carry `endnote`; 3: `agg` names the lowest and highest claiming cluster
 # shard stages that make up the index; everything else in a version is derived and rebuilt per update
 # (spread.duckdb is not among them: a version copies the live one's and changes it, `counts.carry_pass1`)
 STAGES = ("pages", "blocks", "roles1", "roles2", "sig1", "count1", "chash1", "keys1", "sig2", "count2", "chash2",

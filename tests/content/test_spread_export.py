@@ -1,0 +1,36 @@
+"""The pass-2 export looks claims and url counts up in small tables (`SpreadIndex.export_pass2`): the
+same signals as joining the full `claims` and `ufreq` tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+import thresher
+from tests.conftest import make_crawl
+from thresher.content.spread import read_export
+
+
+def test_claimed_here_and_copies_with_equal_the_full_joins(tmp_path: Path) -> None:
+    docs = make_crawl(tmp_path / "crawl", "--pages", "1500", "--seed", "5") / "docs.jsonl"
+    thresher.run([docs], tmp_path / "out", thresher.RunConfig(workers=1, report=False, shard_pages=500))
+    work = tmp_path / "out" / ".thresher-work"
+    got = pa.concat_tables([t for i in range(3) if (t := read_export(work, "signals2", i)) is not None])
+    con = duckdb.connect(str(work / "spread.duckdb"), read_only=True)
+    con.register("got", got)
+    want = con.execute("""
+        SELECT g.claimed_here, c.cluster IS NOT NULL AS full_claimed, g.copies_with, coalesce(uf.n, 0) AS full_with,
+               g.n_claims
+        FROM got g JOIN site s USING (page) JOIN cl USING (page)
+             LEFT JOIN claims c ON c.sid = s.sid AND c.hash = g.hash AND c.cluster = cl.cluster
+             LEFT JOIN ufreq uf ON uf.uid = s.uid AND uf.hash = g.hash
+    """).fetchnumpy()
+    assert len(want["claimed_here"]) == got.num_rows > 10_000
+    np.testing.assert_array_equal(want["claimed_here"], want["full_claimed"])
+    np.testing.assert_array_equal(want["copies_with"], want["full_with"])
+    # the cases the small tables stand in for occur here: blocks with several claimers, partial copies
+    assert (want["n_claims"] > 2).any() and want["claimed_here"].any()
+    assert (want["copies_with"] > 0).any() and (want["copies_with"] < got.column("copies").to_numpy()).any()
