@@ -86,11 +86,12 @@ def shared_block_pairs(work: WorkDir, tag: str) -> np.ndarray:
     con = duckdb.connect()
     try:
         con.execute(f"SET memory_limit='1GB'; SET temp_directory='{work.root / 'duckdb-tmp'}'")
+        # keys on one page only are dropped by the grouping first (cheaper than a window over all keys)
         rows = con.execute(f"""
-            SELECT DISTINCT a, page AS b FROM (
-              SELECT page, min(page) OVER (PARTITION BY hash) AS a
-              FROM read_parquet('{work.root / f"keys{tag}" / "*.parquet"}'))
-            WHERE a <> page ORDER BY a, b""").fetchnumpy()
+            WITH k AS (SELECT hash, page FROM read_parquet('{work.root / f"keys{tag}" / "*.parquet"}')),
+            g AS (SELECT hash, min(page) AS a FROM k GROUP BY hash HAVING min(page) <> max(page))
+            SELECT DISTINCT g.a, k.page AS b FROM k JOIN g USING (hash) WHERE k.page <> g.a
+            ORDER BY a, b""").fetchnumpy()
     finally:
         con.close()
     return np.stack([rows["a"].astype(np.int64), rows["b"].astype(np.int64)], axis=1) if len(rows["a"]) \

@@ -12,19 +12,22 @@ import numpy as np
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-PREFILTER_MIN = 1 << 14  # buckets of more keys than this are sorted only after the prefilter in `_star_pairs`
-PREFILTER_SLOTS = 1 << 20
+PREFILTER_MIN = 1 << 14  # `_star_pairs` of more keys than this drops lone keys before sorting
 
 
 def _star_pairs(keys: np.ndarray, pages: np.ndarray) -> np.ndarray:
     """Pairs (first page of the bucket, other page) for every bucket of equal keys."""
     if len(keys) < 2:
         return np.empty((0, 2), dtype=np.int64)
-    if len(keys) > PREFILTER_MIN:  # most keys are alone: drop those alone in their slot of a small table first
-        slot = (keys.astype(np.uint64, copy=False) & np.uint64(PREFILTER_SLOTS - 1)).astype(np.intp)
-        shared = np.bincount(slot, minlength=PREFILTER_SLOTS)[slot] > 1
+    if len(keys) > PREFILTER_MIN:  # most keys are alone: drop those alone in their slot of a table first
+        slots = 1 << max(PREFILTER_MIN, 4 * len(keys)).bit_length()  # 4-8 slots a key
+        slot = (keys.astype(np.uint64, copy=False) & np.uint64(slots - 1)).astype(np.intp)
+        shared = np.bincount(slot, minlength=slots)[slot] > 1
         keys, pages = keys[shared], pages[shared]
-    order = np.lexsort((pages, keys))
+    if len(pages) < 2 or (np.diff(pages) >= 0).all():  # pages ascend: a stable sort by key orders by both
+        order = np.argsort(keys, kind="stable")
+    else:
+        order = np.lexsort((pages, keys))
     k, p = keys[order], pages[order]
     new = np.ones(len(k), dtype=bool)
     new[1:] = k[1:] != k[:-1]
