@@ -522,3 +522,21 @@ def test_host_of_agrees_with_urlsplit(url: str) -> None:
         host = None
     expected = (host[4:] if host.startswith("www.") else host) if host else None
     assert host_of(url) == expected
+
+
+def test_jsonl_lines_orjson_refuses_or_reads_otherwise_read_as_json_reads_them(tmp_path: Path) -> None:
+    """Most lines are parsed by orjson; the ones it refuses (NaN, overflowing numbers) or reads
+    differently (integers past 64 bits, as floats) go to `json`, so the pages are what `json` makes."""
+    f = tmp_path / "odd.jsonl"
+    lines = ['\ufeff{"id": 1, "text": "bom first"}',
+             '{"id": 123456789012345678901234567890, "text": "a huge numeric id"}',
+             '{"id": "n", "text": "NaN elsewhere", "score": NaN}',
+             '{"id": "o", "text": "overflow elsewhere", "w": 1e400}',
+             '{"id": "d", "text": "first", "text": "duplicate keys: the last"}',
+             '{"id": 2.5, "url": "https://x.com/a", "text": "a float id"}']
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pages = [p for p in read([f]) if isinstance(p, Page)]
+    want = [json.loads(line.removeprefix("\ufeff")) for line in lines]
+    assert [p.id for p in pages] == [str(w["id"]) for w in want]
+    assert [p.text for p in pages] == [w["text"] for w in want]
+    assert pages[1].id == "123456789012345678901234567890"

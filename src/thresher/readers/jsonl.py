@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+import orjson
+
 from ..config import ReadOptions
 from ..document import Page, Skip
 from ..errors import InputError
@@ -102,6 +104,26 @@ def record_to_page(rec: object, source: str, record: int, fallback_site: str,
     return Page(id=pid, text=text, url=url, site=site, source=source, record=record)
 
 
+def _fast_loads(line: bytes, options: ReadOptions) -> object | None:
+    """The record of one line by orjson (twice as fast as `json`), or None where `json` must decide.
+
+    orjson refuses what `json` refuses, and also lone surrogates, NaN and overflowing numbers (which
+    `json` reads), and it reads integers past 64 bits as floats: those lines go to `json`, so a record
+    reads the same and a bad one is reported in the same words either way.
+    """
+    try:
+        rec = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(rec, dict) and any(isinstance(rec.get(f), float) for f in _fields(options)):
+        return None
+    return rec
+
+
+def _fields(options: ReadOptions) -> tuple[str, ...]:
+    return tuple(f for f in (options.text_field, options.id_field, options.url_field, options.site_field) if f)
+
+
 def read_jsonl(path: Path, root: Path, options: ReadOptions) -> Iterator[Page | Skip]:
     source = str(path)
     fallback = path.name.split(".")[0]
@@ -115,13 +137,15 @@ def read_jsonl(path: Path, root: Path, options: ReadOptions) -> Iterator[Page | 
                     if len(line) > options.max_page_bytes * 2:
                         raise InputError(source, n, f"line of {len(line):,} bytes exceeds twice "
                                                     f"--max-page-bytes {options.max_page_bytes:,}")
-                    try:
-                        text = line.decode("utf-8")
-                        rec = json.loads(text.removeprefix("\ufeff") if n == 1 else text)  # a BOM is not JSON
-                    except UnicodeDecodeError as e:
-                        raise InputError(source, n, f"not UTF-8 (byte {e.start})") from None
-                    except json.JSONDecodeError as e:
-                        raise InputError(source, n, f"broken JSON: {e.msg} at column {e.colno}") from None
+                    rec = _fast_loads(line, options)
+                    if rec is None:  # the standard library decides, and words the error
+                        try:
+                            text = line.decode("utf-8")
+                            rec = json.loads(text.removeprefix("\ufeff") if n == 1 else text)  # a BOM is not JSON
+                        except UnicodeDecodeError as e:
+                            raise InputError(source, n, f"not UTF-8 (byte {e.start})") from None
+                        except json.JSONDecodeError as e:
+                            raise InputError(source, n, f"broken JSON: {e.msg} at column {e.colno}") from None
                     yield record_to_page(rec, source, n, fallback, options,
                                          scan=SUSPECT_ESCAPE.search(line) is not None)
                 except InputError as e:
