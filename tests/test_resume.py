@@ -78,3 +78,26 @@ def test_other_options_on_the_same_out_are_refused(small_crawl: Path, tmp_path: 
     thresher.run([small_crawl / "docs.jsonl"], tmp_path / "o", thresher.RunConfig(workers=1, shard_pages=250))
     with pytest.raises(thresher.ResumeError):
         thresher.run([small_crawl / "docs.jsonl"], tmp_path / "o", thresher.RunConfig(workers=1, shard_pages=300))
+
+
+def test_an_unfinished_run_of_another_work_format_starts_over(small_crawl: Path, tmp_path: Path) -> None:
+    """Work files of an older layout are never read: an unfinished run of another `WORK_FORMAT` is
+    discarded (its files would be misread), a finished one is refused."""
+    import json
+
+    from thresher.work import WORK_FORMAT
+
+    cfg = thresher.RunConfig(workers=1, shard_pages=250, report=False)
+    thresher.run([small_crawl / "docs.jsonl"], tmp_path / "o", cfg)
+    expected = _bytes(tmp_path / "o")
+    work = tmp_path / "o" / ".thresher-work"
+    manifest = json.loads((work / "manifest.json").read_text())
+    manifest["work_format"] = WORK_FORMAT - 1
+    (work / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(thresher.ResumeError):
+        thresher.run([small_crawl / "docs.jsonl"], tmp_path / "o", cfg)
+    (work / "done" / "published").unlink()  # as if the older run had stopped before publishing
+    (work / "signals2" / "shard=0" / "data_0.arrow").unlink()  # a file the older layout would not have
+    thresher.run([small_crawl / "docs.jsonl"], tmp_path / "o", cfg)
+    assert _bytes(tmp_path / "o") == expected
+    assert json.loads((work / "manifest.json").read_text())["work_format"] == WORK_FORMAT

@@ -35,7 +35,7 @@ from .ingest import IngestResult, ingest_shards
 from .plan import check, make_plan
 from .progress import Progress
 from .stages import blocks_shard, content_shard
-from .work import WorkDir, atomic_write
+from .work import WORK_FORMAT, WorkDir, atomic_write
 from .writers.output import OutputWriter, Totals, decide, publish, rows_shard, write_decisions
 
 URL_UNION = True  # one url fetched twice is one article in pass 1 (see _forced_pairs)
@@ -78,7 +78,8 @@ def _manifest(inputs: Sequence[Path], config: RunConfig, shard_pages: int) -> di
                 st = f.stat()
                 files.append([str(f.resolve()), st.st_size, int(st.st_mtime)])
     digest = hashlib.sha256(json.dumps(files).encode()).hexdigest()
-    return {"version": __version__, "inputs": digest, "options": config.fingerprint(), "shard_pages": shard_pages}
+    return {"version": __version__, "work_format": WORK_FORMAT, "inputs": digest, "options": config.fingerprint(),
+            "shard_pages": shard_pages}
 
 
 @contextmanager

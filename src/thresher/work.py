@@ -29,6 +29,9 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     os.replace(tmp, path)
 
 
+# the layout of the work directory: a run resumes only a work directory of its own format (the manifest
+# holds it); 2: signal exports and rows shards are Arrow IPC files
+WORK_FORMAT = 2
 SHARD_COMPRESSION = "none"  # work files are written once and read 1-3 times: zstd cost 5 % of a run's time
 
 
@@ -37,6 +40,18 @@ def write_parquet(path: Path, table: pa.Table, row_group_size: int | None = None
     to try one cost 40 % of the write); `row_group_size` lets filtered readers skip row groups."""
     atomic_write(path, lambda p: pq.write_table(table, p, compression=SHARD_COMPRESSION, use_dictionary=False,
                                                 row_group_size=row_group_size))
+
+
+def write_arrow(path: Path, table: pa.Table) -> None:
+    """Write `table` to `path` as an uncompressed Arrow IPC file (a work file read whole, once)."""
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def read_arrow(path: Path) -> pa.Table:
+    """An Arrow IPC file (`write_arrow`), memory-mapped."""
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 def write_npy(path: Path, array: np.ndarray) -> None:

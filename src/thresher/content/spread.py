@@ -22,6 +22,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..work import read_arrow
 from . import BlockSignals
 
 CHROME_SHARE = 0.2  # a short line on this share of a site's pages is a template label (pass 1)
@@ -295,10 +296,7 @@ def write_partitioned(reader: pa.RecordBatchReader, out: Path) -> None:
 def read_export(root: Path, name: str, i: int) -> pa.Table | None:
     """Shard i of export NAME (`write_partitioned`), or None when the shard has no rows."""
     path = root / name / f"shard={i}" / EXPORT_FILE
-    if not path.exists():
-        return None
-    with pa.memory_map(str(path)) as source:
-        return pa.ipc.open_file(source).read_all()
+    return read_arrow(path) if path.exists() else None
 
 
 def _load(root: Path, name: str, i: int) -> dict[str, np.ndarray]:
