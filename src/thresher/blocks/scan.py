@@ -36,7 +36,7 @@ class Lines(NamedTuple):
     nwords: np.ndarray  # words in the head
 
 
-def _string_array(data: np.ndarray, offsets: np.ndarray) -> pa.Array:
+def string_array(data: np.ndarray, offsets: np.ndarray) -> pa.Array:
     """A string array from gathered bytes and int64 offsets (a plain `string` when they fit in 32 bits)."""
     if offsets[-1] < (1 << 31) - 1:
         return pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets.astype(np.int32)),
@@ -50,8 +50,8 @@ def scan_lines(texts: pa.Array, max_chars: int) -> Lines:
     counts = _native.count_lines(data, offsets)
     (parent, line_no, start, stop, head_end, nchars, cjk, sentence, terminal, bullet,
      nwords) = _native.scan_lines(data, offsets, int(counts.sum()), max_chars)
-    text = _string_array(*_native.gather(data, start, stop))
-    head = text if (head_end == stop).all() else _string_array(*_native.gather(data, start, head_end))
+    text = string_array(*_native.gather(data, start, stop))
+    head = text if (head_end == stop).all() else string_array(*_native.gather(data, start, head_end))
     return Lines(parent, line_no, counts, text, head, nchars, cjk, sentence, terminal, bullet, nwords)
 
 
@@ -71,7 +71,7 @@ def word_lists(values: pa.Array, rows: np.ndarray | None = None, *, max_words: i
                                                    max_words, ascii_only)
     word_offsets = np.zeros(len(counts) + 1, np.int32)
     np.cumsum(counts, out=word_offsets[1:])
-    distinct = _string_array(*_native.gather(data, d_start, d_stop))
+    distinct = string_array(*_native.gather(data, d_start, d_stop))
     words = pa.ListArray.from_arrays(pa.array(word_offsets), pa.DictionaryArray.from_arrays(
         pa.array(codes), pc.utf8_lower(distinct)))
     return words, codes, distinct

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from .. import _native
 from ..hashing import hash_strings, string_buffers
-from .scan import word_lists
+from .scan import string_array, word_lists
 
 SLUG_MIN_WORDS = 3  # a slug of fewer distinct words ("news", "index.html") names no headline
 SLUG_MIN_SHARE = 0.8  # share of the slug's words a block must hold (slugs drop and shorten words)
@@ -95,8 +95,7 @@ def compacted(dictionary: pa.Array, not_alnum: str) -> pa.Array:
     """Each lower-cased string with every run of `not_alnum` (a regex for what is not a letter or a digit)
     removed: ASCII strings by a compiled scan (`_native.ascii_words`), the others by the regex."""
     ascii_, _, data, woff = _native.ascii_words(*string_buffers(dictionary), True)
-    out = pc.replace_with_mask(dictionary, pa.array(ascii_), pa.StringArray.from_buffers(
-        len(woff) - 1, pa.py_buffer(woff.astype(np.int32)), pa.py_buffer(data)))
+    out = pc.replace_with_mask(dictionary, pa.array(ascii_), string_array(data, woff).cast(dictionary.type))
     other = pa.array(~ascii_)
     return pc.replace_with_mask(out, other, pc.replace_substring_regex(dictionary.filter(other), not_alnum, ""))
 
