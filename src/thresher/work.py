@@ -43,9 +43,11 @@ def write_parquet(path: Path, table: pa.Table, row_group_size: int | None = None
 
 
 def write_arrow(path: Path, table: pa.Table) -> None:
-    """Write `table` to `path` as an uncompressed Arrow IPC file (a work file read whole, once)."""
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
+    """Write a work file atomically as an uncompressed Arrow IPC file (one read whole, once)."""
+    def _w(p: Path) -> None:
+        with pa.OSFile(str(p), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+    atomic_write(path, _w)
 
 
 def read_arrow(path: Path) -> pa.Table:

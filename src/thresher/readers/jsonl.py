@@ -104,29 +104,32 @@ def record_to_page(rec: object, source: str, record: int, fallback_site: str,
     return Page(id=pid, text=text, url=url, site=site, source=source, record=record)
 
 
-def _fast_loads(line: bytes, options: ReadOptions) -> object | None:
+def _fast_loads(line: bytes, fields: tuple[str, ...]) -> object | None:
     """The record of one line by orjson (twice as fast as `json`), or None where `json` must decide.
 
     orjson refuses what `json` refuses, and also lone surrogates, NaN and overflowing numbers (which
     `json` reads), and it reads integers past 64 bits as floats: those lines go to `json`, so a record
-    reads the same and a bad one is reported in the same words either way.
+    reads the same and a bad one is reported in the same words either way. `fields`: the record's
+    fields that are read (`_fields`).
     """
     try:
         rec = orjson.loads(line)
     except orjson.JSONDecodeError:
         return None
-    if isinstance(rec, dict) and any(isinstance(rec.get(f), float) for f in _fields(options)):
+    if isinstance(rec, dict) and any(isinstance(rec.get(f), float) for f in fields):
         return None
     return rec
 
 
 def _fields(options: ReadOptions) -> tuple[str, ...]:
+    """The fields of a record that become the page's text, id, url and site."""
     return tuple(f for f in (options.text_field, options.id_field, options.url_field, options.site_field) if f)
 
 
 def read_jsonl(path: Path, root: Path, options: ReadOptions) -> Iterator[Page | Skip]:
     source = str(path)
     fallback = path.name.split(".")[0]
+    fields = _fields(options)
     n = 0
     try:
         with _open(path) as raw:
@@ -137,7 +140,7 @@ def read_jsonl(path: Path, root: Path, options: ReadOptions) -> Iterator[Page | 
                     if len(line) > options.max_page_bytes * 2:
                         raise InputError(source, n, f"line of {len(line):,} bytes exceeds twice "
                                                     f"--max-page-bytes {options.max_page_bytes:,}")
-                    rec = _fast_loads(line, options)
+                    rec = _fast_loads(line, fields)
                     if rec is None:  # the standard library decides, and words the error
                         try:
                             text = line.decode("utf-8")

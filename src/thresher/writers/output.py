@@ -244,7 +244,7 @@ def rows_shard(root: Path, i: int, jsonl: bool) -> None:
         "chrome_bytes": pa.array(chrome, pa.int64()), "teaser_bytes": pa.array(teaser, pa.int64()),
         "source": meta.column("source"), "record": meta.column("record"),
     }, schema=PAGES_SCHEMA)
-    atomic_write(work.shard("rows", i, "arrow"), lambda p: write_arrow(p, rows))
+    write_arrow(work.shard("rows", i, "arrow"), rows)
     if jsonl:
         def _w(p: Path) -> None:
             with p.open("w", encoding="utf-8") as f:
