@@ -12,12 +12,15 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 import thresher
 from tests.conftest import make_crawl
 from thresher.index import IndexStore, IndexStoreError, export_index
+from thresher.roles import read_roles
+from thresher.work import WorkDir
 
 CFG = {"workers": 1, "shard_pages": 250, "report": False, "progress": False}
 COLS = ["id", "cluster", "kept", "reason", "duplicate_of", "similarity", "text"]
@@ -97,6 +100,19 @@ def test_old_pages_are_not_split_again(indexed: Path) -> None:
     inodes = json.loads((indexed / "inodes.json").read_text())
     assert len(inodes) == 2 * meta.batches[0].shards
     assert {name: (live / name).stat().st_ino for name in inodes} == inodes
+
+
+def test_old_pages_selected_again_patch_the_roles_which_are_the_one_run_roles(indexed: Path, whole: Path) -> None:
+    """An update records the roles of the old pages it selects again as patches beside the roles files, not by
+    rewriting them; read through `read_roles`, every page's roles in the index are those of the one run."""
+    live, meta = IndexStore(indexed / "idx").current()
+    assert live is not None and meta is not None
+    one = WorkDir(whole / ".thresher-work")
+    for stage in ("roles1", "roles2"):
+        got = pa.concat_tables([read_roles(WorkDir(live), stage, i) for i in range(meta.shards)])
+        want = pa.concat_tables([read_roles(one, stage, i) for i in range(len(list((one.root / stage).iterdir())))])
+        assert got.equals(want), stage
+    assert any((live / "roles2-patch").iterdir()), "later batches select old pages again: the test shows nothing"
 
 
 # each count table by names, not by the site and url ids (numbered per version in a recount)

@@ -21,8 +21,11 @@ import pyarrow.parquet as pq
 
 from .blocks.split import fingerprint
 from .content.select import ROLE_NAMES, WHY_NAMES
+from .content.spread import read_export
 from .dedup.minhash import MinHasher
 from .errors import ThresherError
+from .roles import read_roles
+from .work import WorkDir
 
 DETAIL_COLUMNS = ("df", "site_pages", "n_clusters", "n_claims", "claimed_here", "copies", "copies_with")
 
@@ -109,8 +112,7 @@ class Run:
         shard = index // self._shard_pages()
         blocks = pq.read_table(self.work / "blocks" / f"shard-{shard:05d}.parquet", columns=["pos", "text"],
                                filters=[("page", "=", index)])
-        roles = pq.read_table(self.work / "roles2" / f"shard-{shard:05d}.parquet", columns=["pos", "role", "why"],
-                              filters=[("page", "=", index)])
+        roles = read_roles(WorkDir(self.work), "roles2", shard, ["pos", "role", "why"], pages=np.array([index]))
         spread = self._spread(index)
         order = np.argsort(blocks.column("pos").to_numpy())
         rorder = np.argsort(roles.column("pos").to_numpy())
@@ -128,8 +130,10 @@ class Run:
         if not part.exists():
             return {}
         shard = index // self._shard_pages()  # the partition holding the page: the others are not read
-        t = ds.dataset(part, format="ipc", partitioning="hive").to_table(
-            filter=(pc.field("shard") == shard) & (pc.field("page") == index))
+        t = read_export(self.work, "signals2", shard)  # memory-mapped: only the rows taken are read
+        if t is None:
+            return {}
+        t = t.filter(pc.equal(t.column("page"), index))
         cols = [c for c in DETAIL_COLUMNS if c in t.column_names]
         return {r["pos"]: {c: r[c] for c in cols} for r in t.select(["pos", *cols]).to_pylist()}
 

@@ -24,6 +24,7 @@ from .content.spread import load_signals, page_starts
 from .dedup import MinHasher
 from .dedup.minhash import hash_token_lists, tokenize
 from .hashing import string_buffers
+from .roles import ROLE_SCHEMA, read_roles
 from .work import WorkDir, write_npy, write_parquet
 
 # what Arrow's utf8_split_whitespace splits on, besides the plain space; a block holding one of these or
@@ -32,10 +33,6 @@ _SPACES = r"\t\n\x{b}\f\r\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{20
 LOOSE_SPACE = f"[{_SPACES}]|  "
 MIN_CANDIDATE_WORDS = 8  # own-content blocks this long are exact-match candidate keys
 BLOCK_ROW_GROUP = 4096  # ~100 pages of blocks: an index update re-signs a few pages reading only their groups
-
-ROLE_SCHEMA = pa.schema([("page", pa.int64()), ("pos", pa.int32()), ("hash", pa.int64()), ("role", pa.int8()),
-                         ("why", pa.int8())])
-
 
 BATCH_PAGES = 2_000  # pages processed at once inside a shard: bounds a worker's memory
 
@@ -73,7 +70,7 @@ def content_texts(root: Path, i: int, roles_stage: str) -> tuple[np.ndarray, pa.
     work = WorkDir(root)
     pages = pq.read_table(work.shard("pages", i), columns=["page"]).column("page").to_numpy()
     blocks = pq.read_table(work.shard("blocks", i), columns=["page", "pos", "hash", "nwords", "text"])
-    roles = pq.read_table(work.shard(roles_stage, i))
+    roles = read_roles(work, roles_stage, i, ["role"])
     # roles come in (page, pos) order, as do blocks: align by position after checking
     own = blocks.filter(pc.equal(roles.column("role"), CONTENT))
     base = int(pages[0]) if len(pages) else 0
@@ -162,7 +159,7 @@ def _changed_pages(work: WorkDir, i: int, tag: str, own: np.ndarray, *, block_pa
     prev = work.shard("roles1", i)
     if tag == "1" or not prev.exists() or not work.shard("sig1", i, "npy").exists():
         return np.ones(n, dtype=bool)
-    own1 = pq.read_table(prev, columns=["role"]).column("role").to_numpy() == CONTENT
+    own1 = read_roles(work, "roles1", i, ["role"]).column("role").to_numpy() == CONTENT
     changed = np.zeros(n, dtype=bool)
     changed[block_page[own1 != own]] = True
     return changed
@@ -179,7 +176,7 @@ def signatures_shard(root: Path, i: int, roles_stage: str, opts: DedupOptions) -
     n = len(base_pages)
     base = int(base_pages[0]) if n else 0
     blocks = pq.read_table(work.shard("blocks", i), columns=["page", "hash", "nwords", "text"])
-    own = pq.read_table(work.shard(roles_stage, i), columns=["role"]).column("role").to_numpy() == CONTENT
+    own = read_roles(work, roles_stage, i, ["role"]).column("role").to_numpy() == CONTENT
     block_page = blocks.column("page").to_numpy() - base
     tag = roles_stage.removeprefix("roles")
     changed = _changed_pages(work, i, tag, own, block_page=block_page, n=n)

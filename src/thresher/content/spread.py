@@ -22,6 +22,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..roles import roles_sql
 from ..work import read_arrow
 from . import BlockSignals
 
@@ -205,7 +206,7 @@ class SpreadIndex:
         `grouped`: the roles already grouped per (page, fingerprint) by the workers
         (`stages.page_hashes`, one file per shard), which the driver then only joins.
         """
-        ph = (PH_SQL.format(roles=f"read_parquet('{_glob(roles)}')") if grouped is None else f"""
+        ph = (PH_SQL.format(roles=roles_sql(roles)) if grouped is None else f"""
               SELECT g.page, g.hash, g.own, s.sid, s.uid, c.cluster
               FROM read_parquet('{_glob(grouped)}') g JOIN site s USING (page) JOIN cl c USING (page)""")
         self.con.execute(f"""

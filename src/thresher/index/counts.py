@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..content.spread import CLAIMED, HOME_SQL, PH_SQL, SITE_SQL, connect
+from ..roles import roles_sql
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -256,7 +257,7 @@ def carry_pass2(con: DuckDBPyConnection, clusters: Path, roles: Path, changed: s
           UNION SELECT n.page FROM cl n JOIN prev.cl o USING (page) WHERE n.cluster <> o.cluster;
         CREATE OR REPLACE TEMP TABLE ph_old AS SELECT * FROM ph WHERE page IN (SELECT page FROM p2);
         CREATE OR REPLACE TEMP TABLE ph_new AS {PH_SQL.format(
-            roles=f"(SELECT * FROM read_parquet('{roles / '*.parquet'}') WHERE page IN (SELECT page FROM p2))")};
+            roles=f"(SELECT * FROM {roles_sql(roles)} WHERE page IN (SELECT page FROM p2))")};
         DELETE FROM ph WHERE page IN (SELECT page FROM p2);
         INSERT INTO ph BY NAME SELECT * FROM ph_new;
         CREATE OR REPLACE TEMP TABLE dpc AS

@@ -25,7 +25,8 @@ from ..config import DedupOptions
 from ..content import CONTENT, select_shard
 from ..content.spread import load_signals, page_starts
 from ..dedup import MinHasher
-from ..stages import MIN_CANDIDATE_WORDS, ROLE_SCHEMA, _signatures_in_batches, content_hashes
+from ..roles import ROLE_SCHEMA, ROW_GROUP, read_roles, write_patch
+from ..stages import MIN_CANDIDATE_WORDS, _signatures_in_batches, content_hashes
 from ..work import WorkDir, atomic_write, write_npy, write_parquet
 from . import tolerance
 
@@ -75,28 +76,28 @@ def select_index_shard(root: Path, i: int, prev: Path | None, pass_no: int, opts
     old = None if prev is None else WorkDir(prev)
     changed = None
     fresh = old is None or not old.shard(stage, i).exists()
+    if not fresh and not len(cols["page"]):
+        return  # no page of this shard can see other signals: its files stay as they are
     bodies: list | None = [] if pass_no == 1 else None
-    role_before = why_before = None
+    role, why = select_shard(s, starts, bodies)
     if fresh:
-        role, why = select_shard(s, starts, bodies)
-        page, pos, hashes = cols["page"], cols["pos"], cols["hash"]
+        write_parquet(work.shard(stage, i), pa.table(
+            {"page": cols["page"].astype(np.int64), "pos": cols["pos"].astype(np.int32),
+             "hash": cols["hash"].astype(np.int64), "role": role, "why": why}, schema=ROLE_SCHEMA),
+            row_group_size=ROW_GROUP)
     else:
-        if not len(cols["page"]):
-            return  # no page of this shard can see other signals: its files stay as they are
-        t = pq.read_table(old.shard(stage, i))
-        page, pos, hashes = (t.column(c).to_numpy() for c in ("page", "pos", "hash"))
-        role, why = t.column("role").to_numpy().copy(), t.column("why").to_numpy().copy()
-        role_before, why_before = role.copy(), why.copy()
-        rows = np.searchsorted(page, cols["page"]) + cols["pos"]  # exported blocks in the shard's arrays
-        role[rows], why[rows] = select_shard(s, starts, bodies)
+        exported = cols["page"][starts[:-1]]
+        live = read_roles(old, stage, i, ["page", "pos", "role"], pages=exported)
+        if not (np.array_equal(live.column("page").to_numpy(), cols["page"])
+                and np.array_equal(live.column("pos").to_numpy(), cols["pos"])):
+            raise RuntimeError(f"{stage} shard {i}: the exported signals do not match the stored roles")
         if os.environ.get("THRESHER_INDEX_STATS"):
             print(f"index: shard {i} pass {pass_no}: {len(here)} pages selected again", file=sys.stderr)
-        changed = np.unique(page[(role == CONTENT) != (role_before == CONTENT)]).astype(np.int64)
-    # a file whose content would not change is not rewritten: the version keeps its link to the live one's
-    if role_before is None or not (np.array_equal(role, role_before) and np.array_equal(why, why_before)):
-        write_parquet(work.shard(stage, i), pa.table(
-            {"page": page.astype(np.int64), "pos": pos.astype(np.int32), "hash": hashes.astype(np.int64),
-             "role": role, "why": why}, schema=ROLE_SCHEMA))
+        own_before = live.column("role").to_numpy() == CONTENT
+        changed = np.unique(cols["page"][(role == CONTENT) != own_before]).astype(np.int64)
+        # only the rows that differ from the base file are written (`roles`): not the whole shard
+        write_patch(work, stage, i, exported, pa.table({"page": cols["page"], "pos": cols["pos"], "role": role,
+                                                        "why": why}))
     if pass_no == 1:  # the keys of each body: a change in their counts can change the page (`delta`)
         run_before = None if fresh else np.load(old.shard("run1", i, "npy"))
         run = np.full((len(shard_pages), 2), -1, dtype=np.int64) if run_before is None else run_before.copy()
@@ -126,7 +127,7 @@ def resign_pages(root: Path, i: int, roles_stage: str, opts: DedupOptions, chang
     # only the changed pages' blocks: their row groups are read, the rest of the shard's text is not
     only = [("page", "in", changed.tolist())]
     sub = pq.read_table(work.shard("blocks", i), columns=["page", "hash", "nwords", "text"], filters=only)
-    role = pq.read_table(work.shard(roles_stage, i), columns=["page", "role"], filters=only)
+    role = read_roles(work, roles_stage, i, ["page", "role"], pages=changed)
     if not np.array_equal(role.column("page").to_numpy(), sub.column("page").to_numpy()):
         raise RuntimeError(f"shard {i}: {roles_stage} and blocks are not aligned")
     own = role.column("role").to_numpy() == CONTENT  # roles and blocks both in (page, pos) order

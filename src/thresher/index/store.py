@@ -31,11 +31,12 @@ from .. import __version__
 from ..config import RunConfig
 from ..errors import ThresherError
 
-FORMAT = 3  # 2: blocks carry `endnote`; 3: `agg` names the lowest and highest claiming cluster
+# 2: blocks carry `endnote`; 3: `agg` names the lowest and highest claiming cluster; 4: roles patches (`roles`)
+FORMAT = 4
 # shard stages that make up the index; everything else in a version is derived and rebuilt per update
 # (spread.duckdb is not among them: a version copies the live one's and changes it, `counts.carry_pass1`)
-STAGES = ("pages", "blocks", "roles1", "roles2", "sig1", "count1", "chash1", "keys1", "sig2", "count2", "chash2",
-          "keys2", "rawsig", "rawcount", "run1", "runkeys1", "runtol1")
+STAGES = ("pages", "blocks", "roles1", "roles2", "roles1-patch", "roles2-patch", "sig1", "count1", "chash1", "keys1",
+          "sig2", "count2", "chash2", "keys2", "rawsig", "rawcount", "run1", "runkeys1", "runtol1")
 # per-update files not kept in a version (the output rows are written again from its shards)
 DERIVED = ("signals1", "signals2", "duckdb-tmp", "done", "decide", "rows", "resigned1", "resigned2")
 VERSION = re.compile(r"\.?v\d{6}(\.tmp)?")

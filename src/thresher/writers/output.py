@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from ..content import CHROME, TEASER
 from ..dedup.global_ import ShardRows, stack
 from ..dedup.verify import estimate_chunked
+from ..roles import read_roles
 from ..stages import content_texts
 from ..work import WorkDir, atomic_write, read_arrow, write_arrow, write_parquet
 
@@ -356,7 +357,7 @@ def _count(rows: pa.Table, totals: Totals) -> None:
 
 def _role_bytes(work: WorkDir, i: int, pages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     blocks = pq.read_table(work.shard("blocks", i), columns=["page", "nchars"])
-    roles = pq.read_table(work.shard("roles2", i), columns=["role"]).column("role").to_numpy()
+    roles = read_roles(work, "roles2", i, ["role"]).column("role").to_numpy()
     if not len(pages):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     bp = blocks.column("page").to_numpy() - int(pages[0])
