@@ -11,7 +11,7 @@ import pyarrow as pa
 
 import thresher
 from tests.conftest import make_crawl
-from thresher.content.spread import read_export
+from thresher.content.spread import SpreadIndex, read_export
 
 
 def test_claimed_here_and_copies_with_equal_the_full_joins(tmp_path: Path) -> None:
@@ -19,6 +19,9 @@ def test_claimed_here_and_copies_with_equal_the_full_joins(tmp_path: Path) -> No
     thresher.run([docs], tmp_path / "out", thresher.RunConfig(workers=1, report=False, shard_pages=500))
     work = tmp_path / "out" / ".thresher-work"
     got = pa.concat_tables([t for i in range(3) if (t := read_export(work, "signals2", i)) is not None])
+    # a run's count tables are TEMP tables of its export's connection: counted again, kept this time
+    with SpreadIndex(work, threads=1) as index:
+        index.count_pass2(work / "clusters1.parquet", work / "roles1", grouped=work / "ph1")
     con = duckdb.connect(str(work / "spread.duckdb"), read_only=True)
     con.register("got", got)
     want = con.execute("""

@@ -8,6 +8,7 @@ bounded; nothing is quadratic in the number of pages.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,7 +112,9 @@ def dedup(work: WorkDir, tag: str, shards: int, opts: DedupOptions,
     counts = np.asarray(stack(work, f"count{tag}", shards))
     n = len(counts)
     live = np.flatnonzero(counts > 0)
-    cand = np.concatenate([band_candidates(sig, live, opts.bands), shared_block_pairs(work, tag)])
+    with ThreadPoolExecutor(1, thread_name_prefix="thresher-blocks") as pool:  # DuckDB beside NumPy's bands
+        shared = pool.submit(shared_block_pairs, work, tag)
+        cand = np.concatenate([band_candidates(sig, live, opts.bands), shared.result()])
     pairs, j, c = verify_pairs(cand, sig, counts, opts, site)
     edges = pairs if forced is None or not len(forced) else np.concatenate([pairs, forced])
     return DedupResult(cluster=connected_components(n, edges), pairs=pairs, jaccard=j, containment=c,

@@ -8,6 +8,8 @@ pairs verify.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -49,11 +51,26 @@ def band_key(sig: np.ndarray, rows: np.ndarray, band: int, width: int) -> np.nda
     return acc
 
 
-def band_candidates(sig: np.ndarray, rows: np.ndarray, bands: int) -> np.ndarray:
-    """Star pairs among `rows` of pages that agree on all bins of at least one band."""
+THREADED_MIN = 1 << 15  # pages from which the bands are keyed and sorted on two threads
+
+
+def band_candidates(sig: np.ndarray, rows: np.ndarray, bands: int, threads: int = 2) -> np.ndarray:
+    """Star pairs among `rows` of pages that agree on all bins of at least one band (in band order).
+
+    The bands are independent, and NumPy's mixing and sorting release the GIL:
+    with `threads` > 1 and enough pages, they run on that many threads.
+    """
     width = sig.shape[1] // bands
     rows = np.asarray(rows, dtype=np.int64)
-    out = [_star_pairs(band_key(sig, rows, b, width), rows) for b in range(bands)]
+
+    def one(b: int) -> np.ndarray:
+        return _star_pairs(band_key(sig, rows, b, width), rows)
+
+    if threads > 1 and len(rows) >= THREADED_MIN and bands > 1:
+        with ThreadPoolExecutor(threads, thread_name_prefix="thresher-bands") as pool:
+            out = list(pool.map(one, range(bands)))
+    else:
+        out = [one(b) for b in range(bands)]
     return np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
 
 
