@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pytest
 
 import thresher
 from tests.conftest import make_crawl
@@ -37,3 +38,13 @@ def test_claimed_here_and_copies_with_equal_the_full_joins(tmp_path: Path) -> No
     # the cases the small tables stand in for occur here: blocks with several claimers, partial copies
     assert (want["n_claims"] > 2).any() and want["claimed_here"].any()
     assert (want["copies_with"] > 0).any() and (want["copies_with"] < got.column("copies").to_numpy()).any()
+
+
+def test_duckdb_memory_sizes_in_bytes() -> None:
+    """`prepare_pass2` keeps its count tables in memory only when they fit half of DuckDB's memory setting."""
+    from thresher.content.spread import _bytes
+
+    assert _bytes("768MB") == 768_000_000 and _bytes("1GiB") == 2**30 and _bytes("512 kib") == 512 * 1024
+    assert _bytes("100") == 100
+    with pytest.raises(ValueError, match="not a memory size"):
+        _bytes("lots")

@@ -79,7 +79,19 @@ CLAIMED_BY = """CASE WHEN coalesce({agg}.n_claims, 0) = 0 THEN false
                      ELSE {many}.cluster IS NOT NULL END"""
 
 
+TEMP_BYTES_PER_ROW = 48  # the pass-2 count tables' memory per (page, fingerprint) row (~145 MB at 100 k pages)
 DUCKDB_MEMORY = "768MB"  # the driver's DuckDB; at 1 GB the pass-2 export took the 1 M-page run to 1.96 GiB
+
+
+def _bytes(size: str) -> int:
+    """Bytes of a DuckDB memory setting ("768MB", "1GiB")."""
+    import re
+
+    m = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?)(i?)B?\s*", size, re.IGNORECASE)
+    if m is None:
+        raise ValueError(f"not a memory size: {size!r}")
+    power = " KMGT".index(m.group(2).upper() or " ")
+    return int(float(m.group(1)) * (1024 if m.group(3) else 1000) ** power)
 
 
 def connect(db: Path, temp: Path, memory_limit: str = DUCKDB_MEMORY, threads: int = 2) -> duckdb.DuckDBPyConnection:
@@ -197,8 +209,16 @@ class SpreadIndex:
         `pages`: export the signals of these pages only (a table name, or a function
         run once the counts exist that returns one; `thresher.index`). `grouped`: see `count_pass2`.
         """
-        self.count_pass2(clusters, roles, grouped, temporary=True)
+        self.count_pass2(clusters, roles, grouped, temporary=grouped is not None and self._fit_in_memory(grouped))
         self.export_pass2(shard_pages, pages)
+
+    def _fit_in_memory(self, grouped: Path) -> bool:
+        """Whether the pass-2 count tables of the (page, fingerprint) rows in `grouped` fit in half of DuckDB's
+        memory limit, so that TEMP tables need not spill (`count_pass2`)."""
+        import pyarrow.parquet as pq
+
+        rows = sum(pq.ParquetFile(f).metadata.num_rows for f in grouped.glob("*.parquet"))
+        return rows * TEMP_BYTES_PER_ROW <= _bytes(self._settings[0]) // 2
 
     def count_pass2(self, clusters: Path, roles: Path, grouped: Path | None = None, *,
                     temporary: bool = False) -> None:
@@ -208,7 +228,10 @@ class SpreadIndex:
         (`stages.page_hashes`, one file per shard), which the driver then only joins.
         `temporary`: the tables are wanted by this connection's export only (a plain
         run), not kept in the database for later updates (an index): TEMP tables,
-        which DuckDB neither logs nor writes to the database file (2.2× faster at 100 k pages).
+        which DuckDB neither logs nor writes to the database file. At 100 k pages
+        that made the counts and export 0.4 s faster; at 1 M pages, where the
+        tables outgrow DuckDB's memory and spill, 1–2 s slower: a run takes them
+        only when they fit (`prepare_pass2`).
         """
         ph = (PH_SQL.format(roles=roles_sql(roles)) if grouped is None else f"""
               SELECT g.page, g.hash, g.own, s.sid, s.uid, c.cluster
