@@ -14,6 +14,7 @@ pure selection core.
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ..roles import roles_sql
 from ..work import read_arrow
@@ -85,8 +87,6 @@ DUCKDB_MEMORY = "768MB"  # the driver's DuckDB; at 1 GB the pass-2 export took t
 
 def _bytes(size: str) -> int:
     """Bytes of a DuckDB memory setting ("768MB", "1GiB")."""
-    import re
-
     m = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?)(i?)B?\s*", size, re.IGNORECASE)
     if m is None:
         raise ValueError(f"not a memory size: {size!r}")
@@ -215,8 +215,6 @@ class SpreadIndex:
     def _fit_in_memory(self, grouped: Path) -> bool:
         """Whether the pass-2 count tables of the (page, fingerprint) rows in `grouped` fit in half of DuckDB's
         memory limit, so that TEMP tables need not spill (`count_pass2`)."""
-        import pyarrow.parquet as pq
-
         rows = sum(pq.ParquetFile(f).metadata.num_rows for f in grouped.glob("*.parquet"))
         return rows * TEMP_BYTES_PER_ROW <= _bytes(self._settings[0]) // 2
 
@@ -229,9 +227,9 @@ class SpreadIndex:
         `temporary`: the tables are wanted by this connection's export only (a plain
         run), not kept in the database for later updates (an index): TEMP tables,
         which DuckDB neither logs nor writes to the database file. At 100 k pages
-        that made the counts and export 0.4 s faster; at 1 M pages, where the
-        tables outgrow DuckDB's memory and spill, 1–2 s slower: a run takes them
-        only when they fit (`prepare_pass2`).
+        that made the counts 0.3 s faster; at 1 M pages, where the tables outgrow
+        DuckDB's memory and spill, the counts and export 1–3 s slower: a run
+        takes them only when they fit (`prepare_pass2`).
         """
         ph = (PH_SQL.format(roles=roles_sql(roles)) if grouped is None else f"""
               SELECT g.page, g.hash, g.own, s.sid, s.uid, c.cluster
