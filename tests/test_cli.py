@@ -45,7 +45,7 @@ def test_run_help_has_examples_and_every_option(capsys: pytest.CaptureFixture[st
     assert "thresher run" in examples
     assert "--sample" in examples
     for opt in ("--out", "--jsonl", "--on-error", "--id-field", "--text-field", "--url-field", "--site-field",
-                "--max-page-bytes", "--workers", "--sample"):
+                "--max-page-bytes", "--workers", "--sample", "--drop-work"):
         assert opt in out
 
 
@@ -140,6 +140,23 @@ def test_jsonl_writes_one_line_per_page(tmp_path: Path) -> None:
     assert [r["text"] for r in rows] == pages.column("text").to_pylist()
     assert [r["kept"] for r in rows] == pages.column("kept").to_pylist()
     assert {"id", "url", "site", "cluster", "kept", "reason", "duplicate_of", "text"} <= set(rows[0])
+
+
+def test_drop_work_removes_the_work_directory_and_keeps_the_outputs(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    kept, dropped = tmp_path / "kept", tmp_path / "dropped"
+    assert main(["run", "--sample", "-o", str(kept), "--quiet", "--workers", "1"]) == 0
+    assert main(["run", "--sample", "-o", str(dropped), "--quiet", "--workers", "1", "--drop-work"]) == 0
+    assert (kept / ".thresher-work").is_dir() and not (dropped / ".thresher-work").exists()
+    for name in ("pages.parquet", "clusters.parquet"):
+        assert (dropped / name).read_bytes() == (kept / name).read_bytes(), name
+    assert "Top chrome lines" in (dropped / "report.html").read_text(encoding="utf-8")  # written before the drop
+    page = pq.read_table(dropped / "pages.parquet").column("id")[0].as_py()
+    assert main(["explain", str(dropped), page]) == 1
+    assert "work directory is missing" in capsys.readouterr().err
+    # the same command again starts over (nothing to resume) and gives the same outputs
+    assert main(["run", "--sample", "-o", str(dropped), "--quiet", "--workers", "1", "--drop-work"]) == 0
+    assert (dropped / "pages.parquet").read_bytes() == (kept / "pages.parquet").read_bytes()
 
 
 def test_missing_input_returns_1_naming_the_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -240,6 +240,15 @@ def test_a_killed_update_leaves_the_index_before_or_after(batches: list[Path], i
     assert killed >= 3, "the updates finished before they could be killed: nothing was tested"
 
 
+def test_an_index_run_can_drop_its_work_directory(batches: list[Path], tmp_path: Path) -> None:
+    """--drop-work: OUT keeps its outputs, the index keeps the pages; OUT's work files go."""
+    out = tmp_path / "out"
+    thresher.run([batches[2]], out, thresher.RunConfig(**CFG, index=str(tmp_path / "idx"), keep_work=False))
+    assert not (out / ".thresher-work").exists()
+    assert pq.read_table(out / "pages.parquet").num_rows == 300
+    assert IndexStore(tmp_path / "idx").current()[1].pages == 300
+
+
 def test_an_index_of_other_settings_is_refused(batches: list[Path], tmp_path: Path) -> None:
     idx = tmp_path / "idx"
     thresher.run([batches[2]], tmp_path / "o1", thresher.RunConfig(**CFG, index=str(idx)))

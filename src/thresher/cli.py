@@ -115,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="discard what an earlier run left in OUT (finished outputs included) and start over")
     run.add_argument("--quiet", action="store_true", help="no plan line and no summary")
     run.add_argument("--no-report", dest="report", action="store_false", help="do not write OUT/report.html")
+    run.add_argument("--drop-work", dest="keep_work", action="store_false",
+                     help="remove OUT/.thresher-work once the outputs are published (it takes about 3-5x the input "
+                     "text on disk; `thresher explain` and the report's chrome, teaser and pair sections need it)")
     run.add_argument("--index", type=Path, default=None, metavar="DIR",
                      help="deduplicate against the pages in index DIR (made by earlier runs with --index DIR), "
                      "then add these pages to it; OUT gets these pages only (see `thresher index --help`)")
@@ -152,7 +155,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
         dedup=DedupOptions(jaccard=args.jaccard, containment=args.containment),
         shard_pages=args.shard_pages, workers=args.workers, jsonl=args.jsonl, progress=args.progress,
         force=args.force, fresh=args.fresh, engine=args.engine, ray_address=args.address, report=args.report,
-        work_dir=args.work_dir, index=None if args.index is None else str(args.index))
+        work_dir=args.work_dir, index=None if args.index is None else str(args.index), keep_work=args.keep_work)
 
 
 def _print_summary(summary, out: Path) -> None:

@@ -76,6 +76,7 @@ class RunConfig:
     report: bool = True  # also write OUT/report.html (thresher.report)
     index: str | None = None  # an index folder: deduplicate against it, then add the pages (thresher.index)
     work_dir: str | None = None  # with a URL as OUT: the local folder the run works in (thresher.remote)
+    keep_work: bool = True  # keep OUT/.thresher-work after the run (explain and the report's shard sections read it)
 
     def __post_init__(self) -> None:
         if self.shard_pages < 0:

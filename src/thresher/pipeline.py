@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -287,6 +288,8 @@ def run(inputs: Sequence[str | Path], out: str | Path, config: RunConfig | None 
     work.mark("published")
     if out_url is not None:  # only now, with every output finished
         remote.upload(out, out_url, names)
+    if not config.keep_work:  # the outputs are complete without it; a rerun starts over
+        shutil.rmtree(work.root, ignore_errors=True)
     return summary
 
 

@@ -124,6 +124,8 @@ def run_indexed(paths: Sequence[Path], out: Path, config: RunConfig) -> Summary:
         names = ["report.html", *names]
     publish(out, names)
     work.mark("published")
+    if not config.keep_work:  # the batch's pages live in the index; OUT's work files are not needed again
+        shutil.rmtree(work.root, ignore_errors=True)
     return summary
 
 
