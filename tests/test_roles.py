@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from thresher import roles
-from thresher.roles import ROLE_SCHEMA, patch_stage, read_roles, roles_sql, write_patch
+from thresher.roles import ROLE_SCHEMA, patch_stage, read_base, read_roles, roles_sql, write_patch
 from thresher.work import WorkDir, write_parquet
 
 
@@ -34,6 +34,11 @@ def _selected(base: pa.Table, pages: list[int], role: int, why: int) -> pa.Table
     return t.set_column(2, "role", pa.array(r)).set_column(3, "why", pa.array(w))
 
 
+def _patch(work: WorkDir, pages: np.ndarray, selected: pa.Table) -> None:
+    """An update's write: the base rows read once (`read_base`), then the patch against them."""
+    write_patch(work, "roles1", 0, pages, selected, base=read_base(work, "roles1", 0, pages)[0])
+
+
 def _expected(base: pa.Table, changes: dict[int, tuple[int, int]]) -> pa.Table:
     r, w = base.column("role").to_numpy().copy(), base.column("why").to_numpy().copy()
     for page, (role, why) in changes.items():
@@ -45,22 +50,25 @@ def _expected(base: pa.Table, changes: dict[int, tuple[int, int]]) -> pa.Table:
 def test_a_patch_holds_only_the_rows_that_differ_and_readers_see_them_applied(tmp_path: Path) -> None:
     work = WorkDir(tmp_path)
     base = _base(work)
-    write_patch(work, "roles1", 0, np.array([101, 104]), _selected(base, [101, 104], 0, 0))
+    _patch(work, np.array([101, 104]), _selected(base, [101, 104], 0, 0))
     patch = pq.read_table(work.shard(patch_stage("roles1"), 0))
     assert patch.to_pydict() == {"page": [101, 104], "pos": [0, 0], "role": [0, 0], "why": [0, 0]}
     assert pq.read_table(work.shard("roles1", 0)).equals(base), "the base file is not rewritten"
     want = _expected(base, {101: (0, 0), 104: (0, 0)})
     assert read_roles(work, "roles1", 0).equals(want)
     assert read_roles(work, "roles1", 0, ["role"]).equals(want.select(["role"]))
+    base_rows, patched = read_base(work, "roles1", 0, np.array([104, 105]))
+    assert patched.equals(read_roles(work, "roles1", 0, ["page", "pos", "role", "why"], pages=np.array([104, 105])))
+    assert base_rows.column("why").to_pylist() == [6] * 10
     few = read_roles(work, "roles1", 0, ["pos", "why"], pages=np.array([104, 105]))
     assert few.to_pydict() == {"pos": [0, 1, 2, 3, 4] * 2, "why": [0, 6, 6, 6, 6, 6, 6, 6, 6, 6]}
     # DuckDB readers see the same rows
     got = duckdb.sql(f"SELECT * FROM {roles_sql(tmp_path / 'roles1')} ORDER BY page, pos").to_arrow_table()
     assert got.cast(ROLE_SCHEMA).equals(want)
     # page 101 selected again as it was at first: its row leaves the patch; page 104's stays
-    write_patch(work, "roles1", 0, np.array([101]), _selected(base, [101], 1, 6))
+    _patch(work, np.array([101]), _selected(base, [101], 1, 6))
     assert read_roles(work, "roles1", 0).equals(_expected(base, {104: (0, 0)}))
-    write_patch(work, "roles1", 0, np.array([104]), _selected(base, [104], 1, 6))
+    _patch(work, np.array([104]), _selected(base, [104], 1, 6))
     assert not work.shard(patch_stage("roles1"), 0).exists()
     assert read_roles(work, "roles1", 0).equals(base)
 
@@ -70,9 +78,9 @@ def test_a_patch_past_its_share_is_folded_into_a_new_base(tmp_path: Path, monkey
     base = _base(work)
     monkeypatch.setattr(roles, "PATCH_MAX_SHARE", 0.08)  # up to 4 of the 50 rows
     pages = [100, 102, 103, 107, 109]
-    write_patch(work, "roles1", 0, np.array(pages[:3]), _selected(base, pages[:3], 2, 5))
+    _patch(work, np.array(pages[:3]), _selected(base, pages[:3], 2, 5))
     assert work.shard(patch_stage("roles1"), 0).exists()
-    write_patch(work, "roles1", 0, np.array(pages[3:]), _selected(base, pages[3:], 2, 5))
+    _patch(work, np.array(pages[3:]), _selected(base, pages[3:], 2, 5))
     assert not work.shard(patch_stage("roles1"), 0).exists()
     want = _expected(base, dict.fromkeys(pages, (2, 5)))
     assert pq.read_table(work.shard("roles1", 0)).equals(want)

@@ -84,13 +84,23 @@ def roles_sql(roles: Path) -> str:
             f"FROM {base} r LEFT JOIN read_parquet('{patches / '*.parquet'}') f USING (page, pos))")
 
 
-def write_patch(work: WorkDir, stage: str, i: int, pages: np.ndarray, roles: pa.Table) -> None:
+def read_base(work: WorkDir, stage: str, i: int, pages: np.ndarray) -> tuple[pa.Table, pa.Table]:
+    """(the base file's rows, the same rows with the patch applied) of `pages`: page, pos, role, why. An update
+    reads both once: the patched rows are the roles before it, the base rows what its patch is written against."""
+    only = [("page", "in", np.asarray(pages, dtype=np.int64).tolist())]
+    base = pq.read_table(work.shard(stage, i), columns=["page", "pos", "role", "why"], filters=only)
+    path = work.shard(patch_stage(stage), i)
+    patched = apply_patch(base, pq.read_table(path, filters=only), where=f"{stage} shard {i}") if path.exists() \
+        else base
+    return base, patched
+
+
+def write_patch(work: WorkDir, stage: str, i: int, pages: np.ndarray, roles: pa.Table, *, base: pa.Table) -> None:
     """Record `roles` (page, pos, role, why: every block of the sorted `pages`, in order), selected again, in
     shard i's patch of the version at `work`, or fold the patch into a new base once it outgrows
-    `PATCH_MAX_SHARE`. A file that would not change is not written (the version keeps the live one's link)."""
+    `PATCH_MAX_SHARE`. `base`: the base file's rows of `pages` (`read_base`). A file that would not change is
+    not written (the version keeps the live one's link)."""
     base_path, path = work.shard(stage, i), work.shard(patch_stage(stage), i)
-    only = [("page", "in", np.asarray(pages, dtype=np.int64).tolist())]
-    base = pq.read_table(base_path, columns=["page", "pos", "role", "why"], filters=only)
     page, pos = roles.column("page").to_numpy(), roles.column("pos").to_numpy()
     base_page, base_pos = base.column("page").to_numpy(), base.column("pos").to_numpy()
     if not (np.array_equal(base_page, page) and np.array_equal(base_pos, pos)):

@@ -25,7 +25,7 @@ from ..config import DedupOptions
 from ..content import CONTENT, select_shard
 from ..content.spread import load_signals, page_starts
 from ..dedup import MinHasher
-from ..roles import ROLE_SCHEMA, ROW_GROUP, read_roles, write_patch
+from ..roles import ROLE_SCHEMA, ROW_GROUP, read_base, read_roles, write_patch
 from ..stages import MIN_CANDIDATE_WORDS, _signatures_in_batches, content_hashes
 from ..work import WorkDir, atomic_write, write_npy, write_parquet
 from . import tolerance
@@ -87,7 +87,7 @@ def select_index_shard(root: Path, i: int, prev: Path | None, pass_no: int, opts
             row_group_size=ROW_GROUP)
     else:
         exported = cols["page"][starts[:-1]]
-        live = read_roles(old, stage, i, ["page", "pos", "role"], pages=exported)
+        base, live = read_base(old, stage, i, exported)  # the version's base file is a link to the live one's
         if not (np.array_equal(live.column("page").to_numpy(), cols["page"])
                 and np.array_equal(live.column("pos").to_numpy(), cols["pos"])):
             raise RuntimeError(f"{stage} shard {i}: the exported signals do not match the stored roles")
@@ -97,7 +97,7 @@ def select_index_shard(root: Path, i: int, prev: Path | None, pass_no: int, opts
         changed = np.unique(cols["page"][(role == CONTENT) != own_before]).astype(np.int64)
         # only the rows that differ from the base file are written (`roles`): not the whole shard
         write_patch(work, stage, i, exported, pa.table({"page": cols["page"], "pos": cols["pos"], "role": role,
-                                                        "why": why}))
+                                                        "why": why}), base=base)
     if pass_no == 1:  # the keys of each body: a change in their counts can change the page (`delta`)
         run_before = None if fresh else np.load(old.shard("run1", i, "npy"))
         run = np.full((len(shard_pages), 2), -1, dtype=np.int64) if run_before is None else run_before.copy()
