@@ -28,10 +28,10 @@ def test_claimed_here_and_copies_with_equal_the_full_joins(tmp_path: Path) -> No
     want = con.execute("""
         SELECT g.claimed_here, c.cluster IS NOT NULL AS full_claimed, g.copies_with, coalesce(uf.n, 0) AS full_with,
                g.n_claims
-        FROM got g JOIN site s USING (page) JOIN cl USING (page)
-             LEFT JOIN claims c ON c.sid = s.sid AND c.hash = g.hash AND c.cluster = cl.cluster
-             LEFT JOIN ufreq uf ON uf.uid = s.uid AND uf.hash = g.hash
-    """).fetchnumpy()
+        FROM got g JOIN read_parquet($blocks) b USING (page, pos) JOIN site s USING (page) JOIN cl USING (page)
+             LEFT JOIN claims c ON c.sid = s.sid AND c.hash = b.hash AND c.cluster = cl.cluster
+             LEFT JOIN ufreq uf ON uf.uid = s.uid AND uf.hash = b.hash
+    """, {"blocks": str(work / "blocks" / "*.parquet")}).fetchnumpy()
     assert len(want["claimed_here"]) == got.num_rows > 10_000
     np.testing.assert_array_equal(want["claimed_here"], want["full_claimed"])
     np.testing.assert_array_equal(want["copies_with"], want["full_with"])

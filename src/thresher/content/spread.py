@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..roles import roles_sql
-from ..work import read_arrow
+from ..work import WorkDir, read_arrow
 from . import BlockSignals
 
 CHROME_SHARE = 0.2  # a short line on this share of a site's pages is a template label (pass 1)
@@ -173,11 +173,9 @@ class SpreadIndex:
             query = f"SELECT q.*, b.shard FROM ({sql}) q ASOF JOIN shard_lo b ON q.page >= b.lo"
         write_partitioned(self.con.sql(query).to_arrow_reader(EXPORT_BATCH_ROWS), out)
 
-    def _blocks(self, pages: str | None, columns: str = "*") -> str:
-        """The block shards, or only the blocks of the pages in table `pages` (an index update)."""
+    def _blocks(self, pages: str | None, columns: str = "page, pos, hash, rest_hash") -> str:
+        """The block shards' key columns, or only the blocks of the pages in table `pages` (an index update)."""
         blocks = f"read_parquet('{_glob(self.root / 'blocks')}')"
-        if pages is None and columns == "*":
-            return blocks
         where = "" if pages is None else f" WHERE page IN (SELECT page FROM {pages})"
         return f"(SELECT {columns} FROM {blocks}{where})"
 
@@ -194,8 +192,7 @@ class SpreadIndex:
     def export_pass1(self, shard_pages: int | Sequence[int], pages: str | None = None) -> None:
         """Pass-1 signals of every block (of the pages in table `pages` only, when given: `thresher.index`)."""
         self._export("signals1", f"""
-            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.endnote, b.nwords, b.nchars, b.mark,
-                   b.box, d.df, s.site_pages, coalesce(rd.df, 0) AS rest_df
+            SELECT b.page, b.pos, d.df, s.site_pages, coalesce(rd.df, 0) AS rest_df
             FROM {self._blocks(pages)} b JOIN site s USING (page)
                  JOIN df1 d ON d.sid = s.sid AND d.hash = b.hash
                  LEFT JOIN df1 rd ON b.rest_hash <> 0 AND rd.sid = s.sid AND rd.hash = b.rest_hash""",
@@ -273,8 +270,8 @@ class SpreadIndex:
                    LEFT JOIN claims_many rc ON rc.sid = s.sid AND rc.hash = b.rest_hash AND rc.cluster = cl.cluster;
         """)
         self._export("signals2", f"""
-            SELECT b.page, b.pos, b.hash, b.prose, b.bullet, b.fragment, b.endnote, b.nwords, b.nchars, b.mark, b.box,
-                   a.n_clusters, a.n_claims, {CLAIMED_BY.format(agg="a", cl="cl", many="cm")} AS claimed_here,
+            SELECT b.page, b.pos, a.n_clusters, a.n_claims,
+                   {CLAIMED_BY.format(agg="a", cl="cl", many="cm")} AS claimed_here,
                    coalesce(uf.n, s.copies) AS copies_with, s.copies, a.df,
                    coalesce(r.rest_claims, 0) AS rest_claims, coalesce(r.rest_claimed_here, false) AS rest_claimed_here
             FROM {self._blocks(pages)} b JOIN site s USING (page) JOIN cl USING (page)
@@ -329,14 +326,28 @@ def read_export(root: Path, name: str, i: int) -> pa.Table | None:
     return read_arrow(path) if path.exists() else None
 
 
+# a block's own columns, which the selection reads beside its spread: taken from the shard's block file by
+# the worker, not carried through the driver's export (at 1 M pages that made the pass-2 export 24 % faster)
+BLOCK_COLUMNS = ("hash", "prose", "bullet", "fragment", "endnote", "nwords", "nchars", "mark", "box")
+
+
 def _load(root: Path, name: str, i: int) -> dict[str, np.ndarray]:
-    """One shard's rows of an export, in (page, pos) order, plus in-page repeat counts."""
+    """One shard's rows of an export, in (page, pos) order, with the blocks' own columns and in-page
+    repeat counts."""
     t = read_export(root, name, i)
     if t is None:
         return {}
     r = {k: t.column(k).to_numpy(zero_copy_only=False) for k in t.column_names if k != "shard"}
     order = _page_pos_order(r["page"], r["pos"])
     r = {k: v[order] for k, v in r.items()}
+    blocks = pq.read_table(WorkDir(root).shard("blocks", i), columns=["page", "pos", *BLOCK_COLUMNS])
+    page = blocks.column("page").to_numpy()
+    if len(page) != len(r["page"]):  # an index update exports the pages that may change only
+        blocks = blocks.filter(pa.array(np.isin(page, r["page"][page_starts(r["page"])[:-1]])))
+        page = blocks.column("page").to_numpy()
+    if not (np.array_equal(page, r["page"]) and np.array_equal(blocks.column("pos").to_numpy(), r["pos"])):
+        raise RuntimeError(f"{name} shard {i}: the export's blocks are not the block file's")
+    r.update({k: blocks.column(k).to_numpy() for k in BLOCK_COLUMNS})
     r["in_page"] = _in_page_counts(r["page"], r["hash"])
     return r
 
