@@ -81,6 +81,9 @@ CLAIMED_BY = """CASE WHEN coalesce({agg}.n_claims, 0) = 0 THEN false
                      ELSE {many}.cluster IS NOT NULL END"""
 
 
+# a block's own columns, which the selection reads beside its spread. A whole run's export leaves them out
+# and each worker reads them from its block file: at 1 M pages that took the pass-2 export from 10.7 to 8.1 s
+BLOCK_COLUMNS = ("hash", "prose", "bullet", "fragment", "endnote", "nwords", "nchars", "mark", "box")
 TEMP_BYTES_PER_ROW = 48  # the pass-2 count tables' memory per (page, fingerprint) row (~145 MB at 100 k pages)
 DUCKDB_MEMORY = "768MB"  # the driver's DuckDB; at 1 GB the pass-2 export took the 1 M-page run to 1.96 GiB
 
@@ -173,11 +176,20 @@ class SpreadIndex:
             query = f"SELECT q.*, b.shard FROM ({sql}) q ASOF JOIN shard_lo b ON q.page >= b.lo"
         write_partitioned(self.con.sql(query).to_arrow_reader(EXPORT_BATCH_ROWS), out)
 
-    def _blocks(self, pages: str | None, columns: str = "page, pos, hash, rest_hash") -> str:
-        """The block shards' key columns, or only the blocks of the pages in table `pages` (an index update)."""
+    def _blocks(self, pages: str | None, columns: str | None = None) -> str:
+        """The block shards' key columns, or only the blocks of the pages in table `pages` (an index update)
+        with their own columns too (`_load`); or `columns`."""
         blocks = f"read_parquet('{_glob(self.root / 'blocks')}')"
+        if columns is None:
+            columns = ", ".join(("page", "pos", "rest_hash", *BLOCK_COLUMNS[:1 if pages is None else None]))
         where = "" if pages is None else f" WHERE page IN (SELECT page FROM {pages})"
         return f"(SELECT {columns} FROM {blocks}{where})"
+
+    @staticmethod
+    def _own_columns(pages: str | None) -> str:
+        """The blocks' own columns an export carries: none in a whole run, where each worker reads them
+        from its block file (`_load`); all in an index update, which exports a few pages of many shards."""
+        return "" if pages is None else "".join(f", b.{c}" for c in BLOCK_COLUMNS)
 
     def _rests(self, pages: str | None) -> str:
         """The blocks with a "Label:" rest (page, pos, rest_hash), of the pages in table `pages` when given;
@@ -192,7 +204,7 @@ class SpreadIndex:
     def export_pass1(self, shard_pages: int | Sequence[int], pages: str | None = None) -> None:
         """Pass-1 signals of every block (of the pages in table `pages` only, when given: `thresher.index`)."""
         self._export("signals1", f"""
-            SELECT b.page, b.pos, d.df, s.site_pages, coalesce(rd.df, 0) AS rest_df
+            SELECT b.page, b.pos{self._own_columns(pages)}, d.df, s.site_pages, coalesce(rd.df, 0) AS rest_df
             FROM {self._blocks(pages)} b JOIN site s USING (page)
                  JOIN df1 d ON d.sid = s.sid AND d.hash = b.hash
                  LEFT JOIN df1 rd ON b.rest_hash <> 0 AND rd.sid = s.sid AND rd.hash = b.rest_hash""",
@@ -270,7 +282,7 @@ class SpreadIndex:
                    LEFT JOIN claims_many rc ON rc.sid = s.sid AND rc.hash = b.rest_hash AND rc.cluster = cl.cluster;
         """)
         self._export("signals2", f"""
-            SELECT b.page, b.pos, a.n_clusters, a.n_claims,
+            SELECT b.page, b.pos{self._own_columns(pages)}, a.n_clusters, a.n_claims,
                    {CLAIMED_BY.format(agg="a", cl="cl", many="cm")} AS claimed_here,
                    coalesce(uf.n, s.copies) AS copies_with, s.copies, a.df,
                    coalesce(r.rest_claims, 0) AS rest_claims, coalesce(r.rest_claimed_here, false) AS rest_claimed_here
@@ -326,11 +338,6 @@ def read_export(root: Path, name: str, i: int) -> pa.Table | None:
     return read_arrow(path) if path.exists() else None
 
 
-# a block's own columns, which the selection reads beside its spread: taken from the shard's block file by
-# the worker, not carried through the driver's export (at 1 M pages that made the pass-2 export 24 % faster)
-BLOCK_COLUMNS = ("hash", "prose", "bullet", "fragment", "endnote", "nwords", "nchars", "mark", "box")
-
-
 def _load(root: Path, name: str, i: int) -> dict[str, np.ndarray]:
     """One shard's rows of an export, in (page, pos) order, with the blocks' own columns and in-page
     repeat counts."""
@@ -340,14 +347,12 @@ def _load(root: Path, name: str, i: int) -> dict[str, np.ndarray]:
     r = {k: t.column(k).to_numpy(zero_copy_only=False) for k in t.column_names if k != "shard"}
     order = _page_pos_order(r["page"], r["pos"])
     r = {k: v[order] for k, v in r.items()}
-    blocks = pq.read_table(WorkDir(root).shard("blocks", i), columns=["page", "pos", *BLOCK_COLUMNS])
-    page = blocks.column("page").to_numpy()
-    if len(page) != len(r["page"]):  # an index update exports the pages that may change only
-        blocks = blocks.filter(pa.array(np.isin(page, r["page"][page_starts(r["page"])[:-1]])))
-        page = blocks.column("page").to_numpy()
-    if not (np.array_equal(page, r["page"]) and np.array_equal(blocks.column("pos").to_numpy(), r["pos"])):
-        raise RuntimeError(f"{name} shard {i}: the export's blocks are not the block file's")
-    r.update({k: blocks.column(k).to_numpy() for k in BLOCK_COLUMNS})
+    if "hash" not in r:  # a whole run's export: every block of the shard, without its own columns
+        blocks = pq.read_table(WorkDir(root).shard("blocks", i), columns=["page", "pos", *BLOCK_COLUMNS])
+        if not (np.array_equal(blocks.column("page").to_numpy(), r["page"])
+                and np.array_equal(blocks.column("pos").to_numpy(), r["pos"])):
+            raise RuntimeError(f"{name} shard {i}: the export's blocks are not the block file's")
+        r.update({k: blocks.column(k).to_numpy() for k in BLOCK_COLUMNS})
     r["in_page"] = _in_page_counts(r["page"], r["hash"])
     return r
 
