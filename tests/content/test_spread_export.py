@@ -48,3 +48,22 @@ def test_duckdb_memory_sizes_in_bytes() -> None:
     assert _bytes("100") == 100
     with pytest.raises(ValueError, match="not a memory size"):
         _bytes("lots")
+
+
+def test_page_counts_from_the_blocks_stage_equal_the_blocks_made_distinct(tmp_path: Path) -> None:
+    """`df1` counts each (page, fingerprint) once: from the blocks stage's `pagehash` files, or from the
+    blocks themselves where those are missing (a work directory or index shard made before them)."""
+    docs = make_crawl(tmp_path / "crawl", "--pages", "600", "--seed", "3") / "docs.jsonl"
+    thresher.run([docs], tmp_path / "out", thresher.RunConfig(workers=1, report=False, shard_pages=200))
+    work = tmp_path / "out" / ".thresher-work"
+
+    def df1() -> list[tuple]:
+        (work / "spread.duckdb").unlink()
+        with SpreadIndex(work, threads=1) as index:
+            return index.con.execute("SELECT s.site, d.hash, d.df FROM df1 d JOIN sites s USING (sid) "
+                                     "ORDER BY ALL").fetchall()
+
+    grouped = df1()
+    (work / "pagehash" / "shard-00001.parquet").unlink()  # one shard without: all are counted from the blocks
+    assert df1() == grouped and len(grouped) > 1_000
+    assert any(df > 1 for _, _, df in grouped)

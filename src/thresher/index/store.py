@@ -38,7 +38,7 @@ FORMAT = 4
 STAGES = ("pages", "blocks", "roles1", "roles2", "roles1-patch", "roles2-patch", "sig1", "count1", "chash1", "keys1",
           "sig2", "count2", "chash2", "keys2", "rawsig", "rawcount", "run1", "runkeys1", "runtol1")
 # per-update files not kept in a version (the output rows are written again from its shards)
-DERIVED = ("signals1", "signals2", "duckdb-tmp", "done", "decide", "rows", "resigned1", "resigned2")
+DERIVED = ("signals1", "signals2", "duckdb-tmp", "done", "decide", "rows", "resigned1", "resigned2", "pagehash")
 VERSION = re.compile(r"\.?v\d{6}(\.tmp)?")
 
 
