@@ -203,6 +203,8 @@ def _passes(executor: Executor, work: WorkDir, config: RunConfig, *, shards: int
                                                                    for i in range(shards)) else None)
                 release_memory()
                 work.mark(f"signals{pass_no}")
+            timed(f"spread{pass_no}", t)  # the driver's counts and export (DuckDB); the workers wait
+            t = time.perf_counter()
             # each shard's own content, then at once its signatures (one task: no barrier between them)
             with progress.stage(f"content, pass {pass_no}", shards) as tick:
                 _each_shard(executor, content_shard, (root, pass_no, config.dedup), stage=f"sig{pass_no}",
