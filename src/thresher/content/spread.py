@@ -82,7 +82,7 @@ CLAIMED_BY = """CASE WHEN coalesce({agg}.n_claims, 0) = 0 THEN false
 
 
 # a block's own columns, which the selection reads beside its spread. A whole run's export leaves them out
-# and each worker reads them from its block file: at 1 M pages that took the pass-2 export from 10.7 to 8.1 s
+# and each worker reads them from its block file: at 1 M pages that took the pass-2 export from 10.7 to 8.0 s
 BLOCK_COLUMNS = ("hash", "prose", "bullet", "fragment", "endnote", "nwords", "nchars", "mark", "box")
 TEMP_BYTES_PER_ROW = 48  # the pass-2 count tables' memory per (page, fingerprint) row (~145 MB at 100 k pages)
 DUCKDB_MEMORY = "768MB"  # the driver's DuckDB; at 1 GB the pass-2 export took the 1 M-page run to 1.96 GiB
@@ -187,8 +187,8 @@ class SpreadIndex:
         """The block shards' key columns, or only the blocks of the pages in table `pages` (an index update)
         with their own columns too (`_load`); or `columns`."""
         blocks = f"read_parquet('{_glob(self.root / 'blocks')}')"
-        if columns is None:
-            columns = ", ".join(("page", "pos", "rest_hash", *BLOCK_COLUMNS[:1 if pages is None else None]))
+        if columns is None:  # the join keys; in an update, every column `_own_columns` exports
+            columns = ", ".join(("page", "pos", "rest_hash", *(("hash",) if pages is None else BLOCK_COLUMNS)))
         where = "" if pages is None else f" WHERE page IN (SELECT page FROM {pages})"
         return f"(SELECT {columns} FROM {blocks}{where})"
 
@@ -241,7 +241,7 @@ class SpreadIndex:
         `grouped`: the roles already grouped per (page, fingerprint) by the workers
         (`stages.page_hashes`, one file per shard), which the driver then only joins,
         straight into the counts: no `ph` table, which only an index keeps for its
-        updates (at 1 M pages, 8.5 s for the counts against 12.1 s through `ph`).
+        updates (at 1 M pages, 7.9 s for the counts against 12.1 s through `ph`).
         `temporary`: the tables are wanted by this connection's export only (a plain
         run), not kept in the database for later updates (an index): TEMP tables,
         which DuckDB neither logs nor writes to the database file. At 100 k pages
