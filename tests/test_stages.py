@@ -84,3 +84,6 @@ def test_page_hashes_group_like_the_sql_they_replace() -> None:
         want[(p, h)] = want.get((p, h), False) or o
     got = page_hashes(page, hashes, own).to_pylist()
     assert {(r["page"], r["hash"]): r["own"] for r in got} == want and len(got) == len(want)
+    assert page_hashes(page, hashes).column_names == ["page", "hash"]  # the blocks stage's, without `own`
+    empty = np.zeros(0, dtype=np.int64)
+    assert page_hashes(empty, empty, np.zeros(0, dtype=bool)).num_rows == 0

@@ -440,21 +440,26 @@ def _page_pos_order(page: np.ndarray, pos: np.ndarray) -> np.ndarray:
     return np.argsort(key, kind="stable")
 
 
-def _in_page_counts(page: np.ndarray, hashes: np.ndarray) -> np.ndarray:
-    """For each block (in page order), how many blocks of its page share its fingerprint (itself included).
+def page_hash_runs(page: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(order, new): the order that sorts blocks (in page order) by fingerprint, and in that order where
+    each (page, fingerprint) group starts.
 
     A stable sort by fingerprint keeps each fingerprint's blocks in page order, so (page, fingerprint)
-    groups are runs after one single-key sort.
+    groups are runs after one single-key sort (NumPy's radix sort; a two-key `lexsort` took 3× as long).
     """
-    if not len(page):
-        return np.zeros(0, dtype=np.int64)
     order = np.argsort(hashes, kind="stable")
     p, h = page[order], hashes[order]
-    new = np.r_[True, (p[1:] != p[:-1]) | (h[1:] != h[:-1])]
+    return order, np.r_[True, (p[1:] != p[:-1]) | (h[1:] != h[:-1])] if len(p) else np.zeros(0, dtype=bool)
+
+
+def _in_page_counts(page: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    """For each block (in page order), how many blocks of its page share its fingerprint (itself included)."""
+    if not len(page):
+        return np.zeros(0, dtype=np.int64)
+    order, new = page_hash_runs(page, hashes)
     group = np.cumsum(new) - 1
-    counts = np.bincount(group)[group]
     out = np.empty(len(page), dtype=np.int64)
-    out[order] = counts
+    out[order] = np.bincount(group)[group]
     return out
 
 
